@@ -1,0 +1,2 @@
+export * from './feature-schema.js';
+export * from './customer-schema.js';

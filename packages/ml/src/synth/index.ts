@@ -1,0 +1,2 @@
+export * from './generator.js';
+export * from './scenarios.js';

@@ -1,0 +1,2 @@
+// Placeholder replaced by the server entry point (issue: serving platform).
+export {};
