@@ -1,8 +1,11 @@
 import { ChurnError } from '../errors/index.js';
 import { type Command, commandHelp, parseCommandArgs } from './args.js';
+import { evaluateCommand } from './commands/evaluate.js';
 import { generateCommand } from './commands/generate.js';
+import { predictCommand } from './commands/predict.js';
+import { trainCommand } from './commands/train.js';
 
-const COMMANDS: readonly Command[] = [generateCommand];
+const COMMANDS: readonly Command[] = [generateCommand, trainCommand, predictCommand, evaluateCommand];
 
 function topHelp(): string {
   return [

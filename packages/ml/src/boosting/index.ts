@@ -1,0 +1,1 @@
+export { BOOSTING_DEFAULTS, type BoostingParams, type BoostingResult, baseMarginFor, trainBoosting } from './gradient-boosting.js';

@@ -1,0 +1,1 @@
+export { FOREST_DEFAULTS, type ForestParams, type ForestResult, trainForest } from './random-forest.js';

@@ -1,0 +1,5 @@
+export * from './importance.js';
+export * from './model.js';
+export * from './predict.js';
+export * from './serialize.js';
+export * from './train.js';

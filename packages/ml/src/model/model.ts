@@ -1,0 +1,48 @@
+import type { FeatureBinning } from '../binning/bin-mapper.js';
+import type { BinaryMetrics } from '../metrics/index.js';
+import type { TableSchema } from '../schema/feature-schema.js';
+import type { Tree } from '../tree/tree.js';
+
+export type Algorithm = 'random-forest' | 'gradient-boosting';
+
+/** Version of the model file format; bumped on any incompatible change. */
+export const MODEL_FORMAT_VERSION = 1;
+
+/** Per-feature importance, by total split gain and by number of splits. */
+export interface FeatureImportance {
+  readonly feature: string;
+  /** Share of the total gain (sums to 1 over features). */
+  readonly gain: number;
+  readonly splits: number;
+}
+
+/** Where a model came from: data, parameters, measurements. */
+export interface TrainingInfo {
+  /** SHA-256 of the training table's content (features and target). */
+  readonly dataHash: string;
+  readonly rows: number;
+  readonly positiveRate: number;
+  readonly params: Readonly<Record<string, number | string | boolean>>;
+  /** Metrics on held-out data (validation split, or out-of-bag for the forest). */
+  readonly metrics?: BinaryMetrics;
+  readonly metricsSource?: 'out-of-bag' | 'validation' | 'training';
+  readonly timings: Readonly<Record<string, number>>;
+  readonly createdAt: string;
+  readonly importance: readonly FeatureImportance[];
+}
+
+/**
+ * A trained model: schema, binning, trees and provenance. Random Forest output is the mean of the
+ * trees' leaf positive fractions; gradient boosting's is sigmoid(baseMargin + sum of leaves).
+ */
+export interface ChurnModel {
+  readonly format: 'churn-model';
+  readonly formatVersion: number;
+  readonly algorithm: Algorithm;
+  readonly schema: TableSchema;
+  readonly binning: readonly FeatureBinning[];
+  readonly trees: readonly Tree[];
+  /** Starting log-odds of gradient boosting (0 for the forest). */
+  readonly baseMargin: number;
+  readonly training: TrainingInfo;
+}

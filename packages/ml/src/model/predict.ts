@@ -1,0 +1,108 @@
+import { categoryBinLookup } from '../binning/bin-mapper.js';
+import type { Dataset } from '../data/dataset.js';
+import { leafOfRow } from '../tree/tree.js';
+import type { ChurnModel } from './model.js';
+
+/** Rows encoded for a model: row-major, numeric values raw, categories as bin index, NaN = missing. */
+export interface EncodedRows {
+  readonly x: Float64Array;
+  readonly nRows: number;
+  readonly nFeatures: number;
+  /** Rows with at least one missing feature value. */
+  readonly missingRows: number;
+  /** Count of cells whose category the model never saw (scored as missing), by feature. */
+  readonly unseenCategories: Record<string, number>;
+}
+
+/**
+ * Encode a dataset's columns (matched by name, in any order, from any category dictionary) into the
+ * model's feature layout.
+ */
+export function encodeDataset(model: ChurnModel, ds: Dataset): EncodedRows {
+  const nF = model.binning.length;
+  const n = ds.nRows;
+  const x = new Float64Array(n * nF);
+  const byName = new Map(ds.columns.map((c) => [c.name, c] as const));
+  const unseenCategories: Record<string, number> = {};
+  const rowMissing = new Uint8Array(n);
+  model.binning.forEach((fb, f) => {
+    const col = byName.get(fb.name);
+    if (!col) throw new Error(`the data has no column "${fb.name}" required by the model`);
+    if (fb.kind === 'numeric') {
+      if (col.kind !== 'numeric') throw new Error(`column "${fb.name}" must be numeric for this model`);
+      const v = col.values;
+      for (let i = 0; i < n; i++) {
+        x[i * nF + f] = v[i];
+        if (v[i] !== v[i]) rowMissing[i] = 1;
+      }
+      return;
+    }
+    if (col.kind !== 'categorical') throw new Error(`column "${fb.name}" must be categorical for this model`);
+    const lookup = categoryBinLookup(fb, col.categories);
+    const known = new Set(fb.categories);
+    let unseen = 0;
+    for (let i = 0; i < n; i++) {
+      const code = col.codes[i];
+      if (code < 0) {
+        x[i * nF + f] = Number.NaN;
+        rowMissing[i] = 1;
+      } else if (!known.has(col.categories[code]) && fb.otherBin < 0) {
+        x[i * nF + f] = Number.NaN;
+        unseen++;
+      } else x[i * nF + f] = lookup[code];
+    }
+    if (unseen > 0) unseenCategories[fb.name] = unseen;
+  });
+  let missingRows = 0;
+  for (let i = 0; i < n; i++) missingRows += rowMissing[i];
+  return { x, nRows: n, nFeatures: nF, missingRows, unseenCategories };
+}
+
+/** Raw model output for one encoded row: probability (forest) or log-odds margin (boosting). */
+export function rawOutput(model: ChurnModel, x: ArrayLike<number>, offset = 0): number {
+  const trees = model.trees;
+  let s = 0;
+  for (let t = 0; t < trees.length; t++) {
+    const tree = trees[t];
+    s += tree.value[leafOfRow(tree, x, offset)];
+  }
+  return model.algorithm === 'random-forest' ? s / trees.length : model.baseMargin + s;
+}
+
+const sigmoid = (m: number): number => 1 / (1 + Math.exp(-m));
+
+/** Churn probability of one encoded row. */
+export function predictRow(model: ChurnModel, x: ArrayLike<number>, offset = 0): number {
+  const r = rawOutput(model, x, offset);
+  return model.algorithm === 'random-forest' ? r : sigmoid(r);
+}
+
+/**
+ * Churn probabilities of encoded rows. Trees are walked a block of rows at a time so each tree's
+ * nodes stay in cache while the block passes through it.
+ */
+export function predictEncoded(model: ChurnModel, rows: EncodedRows): Float64Array {
+  const { x, nRows, nFeatures } = rows;
+  const out = new Float64Array(nRows);
+  const trees = model.trees;
+  const BLOCK = 256;
+  for (let b0 = 0; b0 < nRows; b0 += BLOCK) {
+    const b1 = Math.min(nRows, b0 + BLOCK);
+    for (let t = 0; t < trees.length; t++) {
+      const tree = trees[t];
+      const value = tree.value;
+      for (let i = b0; i < b1; i++) out[i] += value[leafOfRow(tree, x, i * nFeatures)];
+    }
+  }
+  if (model.algorithm === 'random-forest') {
+    for (let i = 0; i < nRows; i++) out[i] /= trees.length;
+  } else {
+    for (let i = 0; i < nRows; i++) out[i] = sigmoid(model.baseMargin + out[i]);
+  }
+  return out;
+}
+
+/** Churn probabilities for a dataset. */
+export function predictDataset(model: ChurnModel, ds: Dataset): Float64Array {
+  return predictEncoded(model, encodeDataset(model, ds));
+}

@@ -1,0 +1,89 @@
+import { readFile } from 'node:fs/promises';
+import type { FeatureBinning } from '../binning/bin-mapper.js';
+import type { Tree } from '../tree/tree.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { type ChurnModel, MODEL_FORMAT_VERSION } from './model.js';
+
+/*
+ * The model file is JSON. Typed arrays are stored as base64 of their little-endian bytes with
+ * their type, which is compact and round-trips every float64 bit for bit (so a loaded model
+ * predicts exactly what the trained one did).
+ */
+
+type ArrayKind = 'i32' | 'f64' | 'u8' | 'u32';
+interface PackedArray {
+  readonly t: ArrayKind;
+  readonly b64: string;
+}
+
+const CTORS = { i32: Int32Array, f64: Float64Array, u8: Uint8Array, u32: Uint32Array } as const;
+
+function pack(a: Int32Array | Float64Array | Uint8Array | Uint32Array): PackedArray {
+  const t: ArrayKind =
+    a instanceof Int32Array ? 'i32' : a instanceof Float64Array ? 'f64' : a instanceof Uint32Array ? 'u32' : 'u8';
+  return { t, b64: Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64') };
+}
+
+function unpack<K extends ArrayKind>(p: PackedArray, expected: K): InstanceType<(typeof CTORS)[K]> {
+  if (!p || p.t !== expected || typeof p.b64 !== 'string') throw new Error(`model file: expected a packed ${expected} array`);
+  const bytes = Buffer.from(p.b64, 'base64');
+  const Ctor = CTORS[expected];
+  const copy = new Uint8Array(bytes.length);
+  copy.set(bytes);
+  return new Ctor(copy.buffer, 0, bytes.length / Ctor.BYTES_PER_ELEMENT) as InstanceType<(typeof CTORS)[K]>;
+}
+
+const TREE_FIELDS = {
+  feature: 'i32', threshold: 'f64', thresholdBin: 'u8', left: 'i32', right: 'i32', defaultLeft: 'u8',
+  catOffset: 'i32', catBits: 'u32', value: 'f64', cover: 'f64', gain: 'f64',
+} as const;
+
+/** The model as a JSON string. */
+export function modelToJson(model: ChurnModel): string {
+  const doc = {
+    ...model,
+    binning: model.binning.map((b) => (b.kind === 'numeric' ? { ...b, thresholds: pack(b.thresholds) } : b)),
+    trees: model.trees.map((t) => {
+      const out: Record<string, unknown> = { nNodes: t.nNodes };
+      for (const k of Object.keys(TREE_FIELDS) as (keyof typeof TREE_FIELDS)[]) out[k] = pack(t[k]);
+      return out;
+    }),
+  };
+  return JSON.stringify(doc);
+}
+
+/** Parse a model from JSON, checking the format and version. */
+export function modelFromJson(text: string): ChurnModel {
+  let doc: Record<string, unknown>;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new Error('model file: not valid JSON');
+  }
+  if (doc?.format !== 'churn-model') throw new Error('model file: not a churn model (format field)');
+  if (doc.formatVersion !== MODEL_FORMAT_VERSION) {
+    throw new Error(`model file: format version ${String(doc.formatVersion)} is not supported (expected ${MODEL_FORMAT_VERSION})`);
+  }
+  const binning = (doc.binning as Record<string, unknown>[]).map(
+    (b): FeatureBinning =>
+      b.kind === 'numeric'
+        ? ({ ...b, thresholds: unpack(b.thresholds as PackedArray, 'f64') } as FeatureBinning)
+        : (b as unknown as FeatureBinning),
+  );
+  const trees = (doc.trees as Record<string, unknown>[]).map((t) => {
+    const out: Record<string, unknown> = { nNodes: t.nNodes };
+    for (const [k, kind] of Object.entries(TREE_FIELDS)) out[k] = unpack(t[k] as PackedArray, kind);
+    return out as unknown as Tree;
+  });
+  return { ...(doc as unknown as ChurnModel), binning, trees };
+}
+
+/** Write a model file atomically (never a half-written file). */
+export async function saveModel(path: string, model: ChurnModel): Promise<void> {
+  await writeFileAtomic(path, modelToJson(model));
+}
+
+/** Read a model file. */
+export async function loadModel(path: string): Promise<ChurnModel> {
+  return modelFromJson(await readFile(path, 'utf8'));
+}

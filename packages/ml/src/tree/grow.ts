@@ -1,0 +1,451 @@
+import type { BinnedData } from '../binning/bin-mapper.js';
+import { MISSING_BIN } from '../binning/bin-mapper.js';
+import type { Rng } from '../util/rng.js';
+import { HIST_STRIDE, type Split, type SplitConstraints, searchFeature } from './split.js';
+import type { Tree } from './tree.js';
+
+export interface GrowParams extends SplitConstraints {
+  readonly maxDepth: number;
+  /** Minimum loss reduction to split (XGBoost's gamma); 0 for the forest. */
+  readonly minSplitGain: number;
+  /** Features drawn at random for each node (the forest's max_features); 0 = all allowed. */
+  readonly featuresPerNode: number;
+  /** Leaf value from a node's sums: forest G/H, boosting -G/(H+lambda)·eta. */
+  readonly leafValue: (g: number, h: number) => number;
+}
+
+/** A grown tree plus, for each leaf, its row range in `rows` (for fast margin updates). */
+export interface GrownTree {
+  readonly tree: Tree;
+  /** Rows partitioned by leaf: the rows of leaf j are rows[leafStart[j] .. leafEnd[j]). */
+  readonly rows: Uint32Array;
+  readonly leafNodes: number[];
+  readonly leafStart: number[];
+  readonly leafEnd: number[];
+}
+
+/** Nodes with fewer rows than this scan only the bins they touch (forest nodes deep down). */
+const SMALL_NODE = 128;
+
+/** One histogram to build: the rows in [start, end) of the workspace into slot `slot`. */
+export interface HistogramTask {
+  start: number;
+  end: number;
+  slot: number;
+}
+
+/**
+ * Builds the histograms of one tree level. The default runs in this thread; the boosting
+ * learner plugs in one that shares the work with a worker thread.
+ */
+export interface HistogramBuilder {
+  build(ws: GrowWorkspace, data: BinnedData, tasks: readonly HistogramTask[], features: Int32Array): void;
+}
+
+/**
+ * Buffers reused across the trees of one training run: the row order, the ordered gradients and
+ * the histogram slots (on shared memory when worker threads read them).
+ */
+export class GrowWorkspace {
+  readonly rows: Uint32Array;
+  readonly og: Float64Array;
+  readonly oh: Float64Array;
+  readonly scratch: Uint32Array;
+  readonly sg: Float64Array;
+  readonly sh: Float64Array;
+  readonly histSize: number;
+  readonly hists: Float64Array[] = [];
+  private readonly free: number[] = [];
+  readonly histBuffer: SharedArrayBuffer | null;
+
+  constructor(
+    readonly capacity: number,
+    readonly nFeatures: number,
+    /** Histogram slots preallocated on shared memory; 0 = plain memory, grown on demand. */
+    sharedSlots = 0,
+  ) {
+    const shared = sharedSlots > 0;
+    const f64 = (n: number) => new Float64Array(shared ? new SharedArrayBuffer(8 * n) : new ArrayBuffer(8 * n));
+    this.rows = new Uint32Array(shared ? new SharedArrayBuffer(4 * capacity) : new ArrayBuffer(4 * capacity));
+    this.og = f64(capacity);
+    this.oh = f64(capacity);
+    this.scratch = new Uint32Array(capacity);
+    this.sg = new Float64Array(capacity);
+    this.sh = new Float64Array(capacity);
+    this.histSize = nFeatures * HIST_STRIDE;
+    this.histBuffer = shared ? new SharedArrayBuffer(8 * this.histSize * sharedSlots) : null;
+    for (let k = 0; k < sharedSlots; k++) {
+      this.hists.push(new Float64Array(this.histBuffer!, 8 * this.histSize * k, this.histSize));
+      this.free.push(sharedSlots - 1 - k);
+    }
+  }
+
+  /** A histogram slot (contents undefined: builders clear what they fill). */
+  take(): number {
+    const slot = this.free.pop();
+    if (slot !== undefined) return slot;
+    if (this.histBuffer) throw new Error('histogram slots exhausted');
+    this.hists.push(new Float64Array(this.histSize));
+    return this.hists.length - 1;
+  }
+
+  release(slot: number): void {
+    this.free.push(slot);
+  }
+}
+
+/** Builds histograms in the calling thread. */
+export const serialHistogramBuilder: HistogramBuilder = {
+  build(ws, data, tasks, features) {
+    for (const t of tasks) {
+      const hist = ws.hists[t.slot];
+      for (let k = 0; k < features.length; k++) hist.fill(0, features[k] * HIST_STRIDE, (features[k] + 1) * HIST_STRIDE);
+      buildHistogram(data, ws.og, ws.oh, ws.rows, t.start, t.end, features, hist, 0, features.length);
+    }
+  },
+};
+
+interface Node {
+  id: number;
+  start: number;
+  end: number;
+  g: number;
+  h: number;
+  depth: number;
+  slot: number;
+}
+
+/**
+ * Grow one tree depth-wise on binned data from per-row gradient statistics (`g`, `h`): for the
+ * forest g = sample weight × label and h = sample weight; for boosting the loss derivatives.
+ * Histograms are built level by level for the smaller child of each split and derived for the
+ * larger one by subtraction; with per-node feature sampling (the forest) only the drawn features
+ * are built, node by node.
+ *
+ * @param sample the training rows (each at most once, ascending), or null for all rows.
+ * @param allowed features this tree may use (column subsampling), or null for all.
+ */
+export function growTree(
+  data: BinnedData,
+  g: Float64Array,
+  h: Float64Array,
+  sample: Uint32Array | null,
+  params: GrowParams,
+  rng: Rng | null,
+  allowed: Int32Array | null,
+  ws: GrowWorkspace,
+  builder: HistogramBuilder = serialHistogramBuilder,
+): GrownTree {
+  const nF = data.nFeatures;
+  const features = allowed ?? Int32Array.from({ length: nF }, (_, i) => i);
+  const sampling = params.featuresPerNode > 0 && params.featuresPerNode < features.length;
+  const m = sample ? sample.length : data.nRows;
+  const { rows, og, oh } = ws;
+  let G = 0;
+  let H = 0;
+  for (let k = 0; k < m; k++) {
+    const i = sample ? sample[k] : k;
+    rows[k] = i;
+    og[k] = g[i];
+    oh[k] = h[i];
+    G += og[k];
+    H += oh[k];
+  }
+
+  // Growing tree, as growable arrays.
+  const T = {
+    feature: [] as number[], threshold: [] as number[], thresholdBin: [] as number[], left: [] as number[],
+    right: [] as number[], defaultLeft: [] as number[], catOffset: [] as number[], catBits: [] as number[],
+    value: [] as number[], cover: [] as number[], gain: [] as number[],
+  };
+  const addNode = (gs: number, hs: number): number => {
+    T.feature.push(-1); T.threshold.push(0); T.thresholdBin.push(0); T.left.push(-1); T.right.push(-1);
+    T.defaultLeft.push(0); T.catOffset.push(-1); T.value.push(params.leafValue(gs, hs)); T.cover.push(hs); T.gain.push(0);
+    return T.feature.length - 1;
+  };
+
+  const root: Node = { id: addNode(G, H), start: 0, end: m, g: G, h: H, depth: 0, slot: -1 };
+  const leafNodes: number[] = [];
+  const leafStart: number[] = [];
+  const leafEnd: number[] = [];
+  const finishLeaf = (n: Node): void => {
+    leafNodes.push(n.id);
+    leafStart.push(n.start);
+    leafEnd.push(n.end);
+    if (n.slot >= 0) ws.release(n.slot);
+    n.slot = -1;
+  };
+  const best: Split = { gain: 0, feature: -1, bin: 0, missingLeft: false, catBits: null, leftG: 0, leftH: 0 };
+  const drawn = new Int32Array(features.length);
+  const sampleHist = sampling ? new Float64Array(ws.histSize) : new Float64Array(0);
+  const touched = new Uint8Array(256);
+  if (!sampling && params.maxDepth > 0) {
+    root.slot = ws.take();
+    builder.build(ws, data, [{ start: 0, end: m, slot: root.slot }], features);
+  }
+
+  let level: Node[] = [root];
+  const tasks: HistogramTask[] = [];
+  const subtractions: Node[] = [];
+  while (level.length > 0) {
+    const next: Node[] = [];
+    tasks.length = 0;
+    subtractions.length = 0;
+    for (const node of level) {
+      if (node.depth >= params.maxDepth || node.end - node.start < 2 || node.h < 2 * params.minChildWeight) {
+        finishLeaf(node);
+        continue;
+      }
+      best.gain = params.minSplitGain > 0 ? params.minSplitGain : 1e-12 * Math.max(1, node.h);
+      best.feature = -1;
+      let missingWeight = 0;
+      if (sampling) {
+        // Per-node feature draw: histograms of the drawn features only, from the column layout;
+        // a small node scans (and clears) only the bins its rows touch.
+        const cand = drawFeatures(features, params.featuresPerNode, rng!, drawn);
+        const small = node.end - node.start < SMALL_NODE;
+        for (let k = 0; k < cand.length; k++) {
+          const f = cand[k];
+          const nt = buildFeatureHistogram(data, og, oh, rows, node.start, node.end, f, sampleHist, small ? touched : null);
+          if (small) insertionSort(touched, nt);
+          searchFeature(sampleHist, f, data.features[f], node.g, node.h, params, best, small ? touched : null, nt);
+          const o = f * HIST_STRIDE;
+          const mw = sampleHist[o + MISSING_BIN * 2 + 1];
+          if (f === best.feature) missingWeight = mw;
+          if (small) {
+            for (let j = 0; j < nt; j++) {
+              sampleHist[o + 2 * touched[j]] = 0;
+              sampleHist[o + 2 * touched[j] + 1] = 0;
+            }
+          } else sampleHist.fill(0, o, o + HIST_STRIDE);
+        }
+      } else {
+        const hist = ws.hists[node.slot];
+        for (let k = 0; k < features.length; k++) {
+          const f = features[k];
+          searchFeature(hist, f, data.features[f], node.g, node.h, params, best);
+        }
+        if (best.feature >= 0) missingWeight = hist[best.feature * HIST_STRIDE + MISSING_BIN * 2 + 1];
+      }
+      if (best.feature < 0) {
+        finishLeaf(node);
+        continue;
+      }
+      // A node without missing values in training sends them to its heavier child.
+      if (missingWeight === 0) best.missingLeft = best.leftH >= node.h - best.leftH;
+      const mid = partition(data, ws, node.start, node.end, best);
+      const lg = best.leftG;
+      const lh = best.leftH;
+      const depth = node.depth + 1;
+      const left: Node = { id: addNode(lg, lh), start: node.start, end: mid, g: lg, h: lh, depth, slot: -1 };
+      const right: Node = {
+        id: addNode(node.g - lg, node.h - lh), start: mid, end: node.end, g: node.g - lg, h: node.h - lh, depth, slot: -1,
+      };
+      recordSplit(T, node.id, best, left.id, right.id, data);
+      // Children that will be split again need histograms: build the smaller, subtract for the larger.
+      if (!sampling && depth < params.maxDepth) {
+        const [small, large] = mid - node.start <= node.end - mid ? [left, right] : [right, left];
+        small.slot = ws.take();
+        large.slot = node.slot;
+        tasks.push({ start: small.start, end: small.end, slot: small.slot });
+        subtractions.push(large, small);
+      } else if (node.slot >= 0) {
+        ws.release(node.slot);
+      }
+      node.slot = -1;
+      next.push(left, right);
+    }
+    if (tasks.length > 0) {
+      builder.build(ws, data, tasks, features);
+      for (let k = 0; k < subtractions.length; k += 2) {
+        const ph = ws.hists[subtractions[k].slot];
+        const shist = ws.hists[subtractions[k + 1].slot];
+        for (let j = 0; j < features.length; j++) {
+          const o = features[j] * HIST_STRIDE;
+          for (let q = o; q < o + HIST_STRIDE; q++) ph[q] -= shist[q];
+        }
+      }
+    }
+    level = next;
+  }
+  const tree: Tree = {
+    nNodes: T.feature.length,
+    feature: Int32Array.from(T.feature),
+    threshold: Float64Array.from(T.threshold),
+    thresholdBin: Uint8Array.from(T.thresholdBin),
+    left: Int32Array.from(T.left),
+    right: Int32Array.from(T.right),
+    defaultLeft: Uint8Array.from(T.defaultLeft),
+    catOffset: Int32Array.from(T.catOffset),
+    catBits: Uint32Array.from(T.catBits),
+    value: Float64Array.from(T.value),
+    cover: Float64Array.from(T.cover),
+    gain: Float64Array.from(T.gain),
+  };
+  return { tree, rows: rows.subarray(0, m), leafNodes, leafStart, leafEnd };
+}
+
+function recordSplit(
+  T: Record<string, number[]>,
+  id: number,
+  s: Split,
+  left: number,
+  right: number,
+  data: BinnedData,
+): void {
+  T.feature[id] = s.feature;
+  T.left[id] = left;
+  T.right[id] = right;
+  T.defaultLeft[id] = s.missingLeft ? 1 : 0;
+  T.gain[id] = s.gain;
+  if (s.catBits) {
+    T.catOffset[id] = T.catBits.length;
+    for (let w = 0; w < 8; w++) T.catBits.push(s.catBits[w]);
+  } else {
+    const fb = data.features[s.feature];
+    T.thresholdBin[id] = s.bin;
+    T.threshold[id] = fb.kind === 'numeric' ? fb.thresholds[s.bin] : s.bin;
+  }
+}
+
+/** Sort the first n bytes in place (n is small: the bins a small node touches). */
+function insertionSort(a: Uint8Array, n: number): void {
+  for (let i = 1; i < n; i++) {
+    const v = a[i];
+    let j = i - 1;
+    while (j >= 0 && a[j] > v) {
+      a[j + 1] = a[j];
+      j--;
+    }
+    a[j + 1] = v;
+  }
+}
+
+/** Draw k distinct features from `pool` (partial Fisher–Yates into `out`). */
+function drawFeatures(pool: Int32Array, k: number, rng: Rng, out: Int32Array): Int32Array {
+  out.set(pool);
+  for (let i = 0; i < k; i++) {
+    const j = i + rng.int(out.length - i);
+    const t = out[i];
+    out[i] = out[j];
+    out[j] = t;
+  }
+  return out.subarray(0, k);
+}
+
+/**
+ * Accumulate the ordered gradients g/h[start..end) (of rows[k]) into hist, for features[f0..f1)
+ * (a worker thread builds one range, the main thread the other).
+ */
+export function buildHistogram(
+  data: BinnedData,
+  g: Float64Array,
+  h: Float64Array,
+  rows: Uint32Array,
+  start: number,
+  end: number,
+  features: Int32Array,
+  hist: Float64Array,
+  f0: number,
+  f1: number,
+): void {
+  const bins = data.bins;
+  const nF = data.nFeatures;
+  if (f1 - f0 === nF || (features[f1 - 1] - features[f0] === f1 - f0 - 1)) {
+    // A contiguous feature range: walk the row's bytes directly.
+    const first = features[f0];
+    const count = f1 - f0;
+    for (let k = start; k < end; k++) {
+      const gi = g[k];
+      const hi = h[k];
+      let base = rows[k] * nF + first;
+      let o = first * HIST_STRIDE;
+      for (let f = 0; f < count; f++, base++, o += HIST_STRIDE) {
+        const p = o + (bins[base] << 1);
+        hist[p] += gi;
+        hist[p + 1] += hi;
+      }
+    }
+    return;
+  }
+  for (let k = start; k < end; k++) {
+    const gi = g[k];
+    const hi = h[k];
+    const base = rows[k] * nF;
+    for (let s = f0; s < f1; s++) {
+      const f = features[s];
+      const p = f * HIST_STRIDE + (bins[base + f] << 1);
+      hist[p] += gi;
+      hist[p + 1] += hi;
+    }
+  }
+}
+
+/**
+ * Accumulate (g, h) of rows[start..end) for one feature from the column-major bins. With
+ * `touched`, the distinct bins seen are recorded there; returns how many.
+ */
+function buildFeatureHistogram(
+  data: BinnedData,
+  g: Float64Array,
+  h: Float64Array,
+  rows: Uint32Array,
+  start: number,
+  end: number,
+  f: number,
+  hist: Float64Array,
+  touched: Uint8Array | null,
+): number {
+  const col = data.cols.subarray(f * data.nRows, (f + 1) * data.nRows);
+  const o = f * HIST_STRIDE;
+  let nt = 0;
+  if (touched) {
+    for (let k = start; k < end; k++) {
+      const b = col[rows[k]];
+      const p = o + (b << 1);
+      if (hist[p + 1] === 0) touched[nt++] = b;
+      hist[p] += g[k];
+      hist[p + 1] += h[k];
+    }
+    return nt;
+  }
+  for (let k = start; k < end; k++) {
+    const p = o + (col[rows[k]] << 1);
+    hist[p] += g[k];
+    hist[p + 1] += h[k];
+  }
+  return 0;
+}
+
+/** Stable partition of the workspace rows [start..end) and their ordered gradients; returns the first index of the right part. */
+function partition(data: BinnedData, ws: GrowWorkspace, start: number, end: number, s: Split): number {
+  const { rows, og, oh, scratch, sg, sh } = ws;
+  const col = data.cols.subarray(s.feature * data.nRows, (s.feature + 1) * data.nRows);
+  const missingLeft = s.missingLeft;
+  const thr = s.bin;
+  const cat = s.catBits;
+  let l = start;
+  let r = 0;
+  for (let k = start; k < end; k++) {
+    const i = rows[k];
+    const b = col[i];
+    const left = b === MISSING_BIN ? missingLeft : cat ? (cat[b >>> 5] & (1 << (b & 31))) !== 0 : b <= thr;
+    if (left) {
+      rows[l] = i;
+      og[l] = og[k];
+      oh[l] = oh[k];
+      l++;
+    } else {
+      scratch[r] = i;
+      sg[r] = og[k];
+      sh[r] = oh[k];
+      r++;
+    }
+  }
+  for (let k = 0; k < r; k++) {
+    rows[l + k] = scratch[k];
+    og[l + k] = sg[k];
+    oh[l + k] = sh[k];
+  }
+  return l;
+}

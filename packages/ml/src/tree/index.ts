@@ -1,0 +1,2 @@
+export { type GrowParams, GrowWorkspace, growTree } from './grow.js';
+export * from './tree.js';
