@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // PostgreSQL, Redis and Kafka that scripts/services.sh starts (npm test runs both).
 export default defineConfig({
   test: {
+    reporters: ['default', './scripts/vitest-summary-reporter.ts'],
     projects: [
       {
         test: {

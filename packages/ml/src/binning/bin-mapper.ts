@@ -111,7 +111,13 @@ function fitColumn(c: Column, maxBins: number): FeatureBinning {
   }
   const k = c.categories.length;
   if (k <= maxBins - 1) {
-    return { kind: 'categorical', name: c.name, categories: [...c.categories], nBins: Math.max(1, k), otherBin: -1 };
+    return {
+      kind: 'categorical',
+      name: c.name,
+      categories: [...c.categories],
+      nBins: Math.max(1, k),
+      otherBin: -1,
+    };
   }
   // Keep the most frequent categories; the rest share one bin.
   const counts = new Float64Array(k);
@@ -126,7 +132,10 @@ function fitColumn(c: Column, maxBins: number): FeatureBinning {
  * a binning that may come from another dictionary (e.g. a model trained on another file).
  * Unseen categories map to the missing bin so they follow the learned default direction.
  */
-export function categoryBinLookup(binning: FeatureBinning & { kind: 'categorical' }, categories: readonly string[]): Uint8Array {
+export function categoryBinLookup(
+  binning: FeatureBinning & { kind: 'categorical' },
+  categories: readonly string[],
+): Uint8Array {
   const index = new Map(binning.categories.map((c, i) => [c, i] as const));
   const out = new Uint8Array(categories.length);
   for (let i = 0; i < categories.length; i++) {
@@ -143,7 +152,8 @@ export function categoryBinLookup(binning: FeatureBinning & { kind: 'categorical
 export function binDataset(ds: Dataset, features: readonly FeatureBinning[], shared = false): BinnedData {
   const nF = features.length;
   const n = ds.nRows;
-  const alloc = (): Uint8Array => new Uint8Array(shared ? new SharedArrayBuffer(n * nF) : new ArrayBuffer(n * nF));
+  const alloc = (): Uint8Array =>
+    new Uint8Array(shared ? new SharedArrayBuffer(n * nF) : new ArrayBuffer(n * nF));
   const bins = alloc();
   const cols = alloc();
   const byName = new Map(ds.columns.map((c) => [c.name, c] as const));

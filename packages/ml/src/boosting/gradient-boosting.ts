@@ -1,9 +1,9 @@
-import type { BinnedData } from '../binning/bin-mapper.js';
 import { availableParallelism } from 'node:os';
+import type { BinnedData } from '../binning/bin-mapper.js';
 import { GrowWorkspace, growTree, type HistogramBuilder, serialHistogramBuilder } from '../tree/grow.js';
-import { ParallelHistogramBuilder } from './parallel-histograms.js';
 import { leafOfBinnedRow, type Tree } from '../tree/tree.js';
 import { Rng } from '../util/rng.js';
+import { ParallelHistogramBuilder } from './parallel-histograms.js';
 
 export interface BoostingParams {
   readonly nRounds: number;
@@ -86,9 +86,15 @@ export async function trainBoosting(
 ): Promise<BoostingResult> {
   const threads = Math.min(2, params.threads > 0 ? params.threads : availableParallelism());
   // Worker help pays off on large tables with shallow-enough trees for the preallocated slots.
-  const parallel = threads > 1 && data.nRows >= 20_000 && params.maxDepth <= 10 && data.bins.buffer instanceof SharedArrayBuffer;
+  const parallel =
+    threads > 1 &&
+    data.nRows >= 20_000 &&
+    params.maxDepth <= 10 &&
+    data.bins.buffer instanceof SharedArrayBuffer;
   const ws = new GrowWorkspace(data.nRows, data.nFeatures, parallel ? 2 ** params.maxDepth + 2 : 0);
-  const builder: HistogramBuilder = parallel ? await ParallelHistogramBuilder.start(ws, data) : serialHistogramBuilder;
+  const builder: HistogramBuilder = parallel
+    ? await ParallelHistogramBuilder.start(ws, data)
+    : serialHistogramBuilder;
   try {
     return boost(data, y, params, ws, builder, validation, onProgress);
   } finally {
@@ -172,7 +178,8 @@ function boost(
           inSample[grown.rows[k]] = 1;
         }
       }
-      for (let i = 0; i < n; i++) if (!inSample[i]) margin[i] += tree.value[leafOfBinnedRow(tree, data.bins, i * nF)];
+      for (let i = 0; i < n; i++)
+        if (!inSample[i]) margin[i] += tree.value[leafOfBinnedRow(tree, data.bins, i * nF)];
     }
     if (validation && vMargin) {
       const vd = validation.data;

@@ -10,7 +10,8 @@ const { ctl, og, oh, rows } = init;
 const data = { bins: init.bins, nRows: init.nRows, nFeatures: init.nFeatures } as BinnedData;
 const slots: Float64Array[] = [];
 const slot = (k: number): Float64Array => {
-  while (slots.length <= k) slots.push(new Float64Array(init.histBuffer, 8 * init.histSize * slots.length, init.histSize));
+  while (slots.length <= k)
+    slots.push(new Float64Array(init.histBuffer, 8 * init.histSize * slots.length, init.histSize));
   return slots[k];
 };
 const features = new Int32Array(256);

@@ -1,1 +1,7 @@
-export { BOOSTING_DEFAULTS, type BoostingParams, type BoostingResult, baseMarginFor, trainBoosting } from './gradient-boosting.js';
+export {
+  BOOSTING_DEFAULTS,
+  type BoostingParams,
+  type BoostingResult,
+  baseMarginFor,
+  trainBoosting,
+} from './gradient-boosting.js';

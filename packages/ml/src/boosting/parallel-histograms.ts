@@ -1,6 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import type { BinnedData } from '../binning/bin-mapper.js';
-import { buildHistogram, type GrowWorkspace, type HistogramBuilder, type HistogramTask } from '../tree/grow.js';
+import {
+  buildHistogram,
+  type GrowWorkspace,
+  type HistogramBuilder,
+  type HistogramTask,
+} from '../tree/grow.js';
 import { HIST_STRIDE } from '../tree/split.js';
 import { workerUrl } from '../util/worker-url.js';
 
@@ -49,11 +54,19 @@ export class ParallelHistogramBuilder implements HistogramBuilder {
   /** Start the worker on the workspace's shared buffers; resolves once it is listening. */
   static async start(ws: GrowWorkspace, data: BinnedData): Promise<ParallelHistogramBuilder> {
     if (!ws.histBuffer) throw new Error('the workspace must use shared histogram slots');
-    if (!(data.bins.buffer instanceof SharedArrayBuffer)) throw new Error('the binned data must be on shared memory');
+    if (!(data.bins.buffer instanceof SharedArrayBuffer))
+      throw new Error('the binned data must be on shared memory');
     const ctl = new Int32Array(new SharedArrayBuffer(4 * (CTL.TASKS + 3 * MAX_TASKS)));
     const init: HistogramWorkerInit = {
-      bins: data.bins, nRows: data.nRows, nFeatures: data.nFeatures, rows: ws.rows, og: ws.og, oh: ws.oh,
-      histBuffer: ws.histBuffer, histSize: ws.histSize, ctl,
+      bins: data.bins,
+      nRows: data.nRows,
+      nFeatures: data.nFeatures,
+      rows: ws.rows,
+      og: ws.og,
+      oh: ws.oh,
+      histBuffer: ws.histBuffer,
+      histSize: ws.histSize,
+      ctl,
     };
     const worker = new Worker(workerUrl(import.meta.url, './histogram-worker.js'), { workerData: init });
     await new Promise<void>((resolve, reject) => {
@@ -71,7 +84,8 @@ export class ParallelHistogramBuilder implements HistogramBuilder {
     if (total * nFeat < 20_000 || tasks.length > MAX_TASKS || nFeat < 2) {
       for (const t of tasks) {
         const hist = ws.hists[t.slot];
-        for (let k = 0; k < nFeat; k++) hist.fill(0, features[k] * HIST_STRIDE, (features[k] + 1) * HIST_STRIDE);
+        for (let k = 0; k < nFeat; k++)
+          hist.fill(0, features[k] * HIST_STRIDE, (features[k] + 1) * HIST_STRIDE);
         buildHistogram(data, ws.og, ws.oh, ws.rows, t.start, t.end, features, hist, 0, nFeat);
       }
       return;
@@ -91,7 +105,8 @@ export class ParallelHistogramBuilder implements HistogramBuilder {
     Atomics.notify(ctl, CTL.SEQ);
     for (const t of tasks) {
       const hist = ws.hists[t.slot];
-      for (let k = 0; k < split; k++) hist.fill(0, features[k] * HIST_STRIDE, (features[k] + 1) * HIST_STRIDE);
+      for (let k = 0; k < split; k++)
+        hist.fill(0, features[k] * HIST_STRIDE, (features[k] + 1) * HIST_STRIDE);
       buildHistogram(data, ws.og, ws.oh, ws.rows, t.start, t.end, features, hist, 0, split);
     }
     while (Atomics.load(ctl, CTL.DONE) !== seq) Atomics.wait(ctl, CTL.DONE, seq - 1, 50);

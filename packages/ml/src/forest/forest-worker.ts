@@ -6,7 +6,19 @@ const job = workerData as ForestJob;
 const result = runForestJob(job, () => parentPort!.postMessage({ type: 'tree' }));
 const transfer: ArrayBuffer[] = [result.oobSum.buffer as ArrayBuffer, result.oobCount.buffer as ArrayBuffer];
 for (const t of result.trees) {
-  for (const a of [t.feature, t.threshold, t.thresholdBin, t.left, t.right, t.defaultLeft, t.catOffset, t.catBits, t.value, t.cover, t.gain]) {
+  for (const a of [
+    t.feature,
+    t.threshold,
+    t.thresholdBin,
+    t.left,
+    t.right,
+    t.defaultLeft,
+    t.catOffset,
+    t.catBits,
+    t.value,
+    t.cover,
+    t.gain,
+  ]) {
     transfer.push(a.buffer as ArrayBuffer);
   }
 }

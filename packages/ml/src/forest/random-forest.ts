@@ -54,12 +54,20 @@ export interface ForestJobResult {
 
 /** Grow the trees of `job.treeIndices`; tree t always uses the same random stream, so the model does not depend on the thread count. */
 export function runForestJob(job: ForestJob, onTree?: () => void): ForestJobResult {
-  const data: BinnedData = { bins: job.bins, cols: job.cols, nRows: job.nRows, nFeatures: job.nFeatures, features: job.features };
+  const data: BinnedData = {
+    bins: job.bins,
+    cols: job.cols,
+    nRows: job.nRows,
+    nFeatures: job.nFeatures,
+    features: job.features,
+  };
   const { params, y } = job;
   const n = job.nRows;
   const nF = job.nFeatures;
   const mtry =
-    params.maxFeatures === 'sqrt' ? Math.max(1, Math.floor(Math.sqrt(nF))) : Math.max(1, Math.min(nF, params.maxFeatures));
+    params.maxFeatures === 'sqrt'
+      ? Math.max(1, Math.floor(Math.sqrt(nF)))
+      : Math.max(1, Math.min(nF, params.maxFeatures));
   const g = new Float64Array(n);
   const h = new Float64Array(n);
   const oobSum = new Float64Array(n);
@@ -127,12 +135,21 @@ export async function trainForest(
     const cols = toShared(data.cols);
     const ys = toShared(y);
     const shares = Array.from({ length: threads }, (_, w) => all.filter((t) => t % threads === w));
-    results = await Promise.all(shares.map((treeIndices) => runInWorker({ ...base, bins, cols, y: ys, treeIndices }, tick)));
+    results = await Promise.all(
+      shares.map((treeIndices) => runInWorker({ ...base, bins, cols, y: ys, treeIndices }, tick)),
+    );
   }
   // Put trees back in index order so the model is identical whatever the thread count.
   const trees: Tree[] = new Array(params.nTrees);
-  const shares = results.length === 1 ? [all] : Array.from({ length: threads }, (_, w) => all.filter((t) => t % threads === w));
-  results.forEach((r, w) => r.trees.forEach((tree, k) => (trees[shares[w][k]] = tree)));
+  const shares =
+    results.length === 1
+      ? [all]
+      : Array.from({ length: threads }, (_, w) => all.filter((t) => t % threads === w));
+  results.forEach((r, w) => {
+    r.trees.forEach((tree, k) => {
+      trees[shares[w][k]] = tree;
+    });
+  });
   const oobPrediction = new Float64Array(data.nRows);
   for (let i = 0; i < data.nRows; i++) {
     let s = 0;

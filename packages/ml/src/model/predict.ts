@@ -33,7 +33,7 @@ export function encodeDataset(model: ChurnModel, ds: Dataset): EncodedRows {
       const v = col.values;
       for (let i = 0; i < n; i++) {
         x[i * nF + f] = v[i];
-        if (v[i] !== v[i]) rowMissing[i] = 1;
+        if (Number.isNaN(v[i])) rowMissing[i] = 1;
       }
       return;
     }

@@ -20,12 +20,19 @@ const CTORS = { i32: Int32Array, f64: Float64Array, u8: Uint8Array, u32: Uint32A
 
 function pack(a: Int32Array | Float64Array | Uint8Array | Uint32Array): PackedArray {
   const t: ArrayKind =
-    a instanceof Int32Array ? 'i32' : a instanceof Float64Array ? 'f64' : a instanceof Uint32Array ? 'u32' : 'u8';
+    a instanceof Int32Array
+      ? 'i32'
+      : a instanceof Float64Array
+        ? 'f64'
+        : a instanceof Uint32Array
+          ? 'u32'
+          : 'u8';
   return { t, b64: Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64') };
 }
 
 function unpack<K extends ArrayKind>(p: PackedArray, expected: K): InstanceType<(typeof CTORS)[K]> {
-  if (!p || p.t !== expected || typeof p.b64 !== 'string') throw new Error(`model file: expected a packed ${expected} array`);
+  if (!p || p.t !== expected || typeof p.b64 !== 'string')
+    throw new Error(`model file: expected a packed ${expected} array`);
   const bytes = Buffer.from(p.b64, 'base64');
   const Ctor = CTORS[expected];
   const copy = new Uint8Array(bytes.length);
@@ -34,8 +41,17 @@ function unpack<K extends ArrayKind>(p: PackedArray, expected: K): InstanceType<
 }
 
 const TREE_FIELDS = {
-  feature: 'i32', threshold: 'f64', thresholdBin: 'u8', left: 'i32', right: 'i32', defaultLeft: 'u8',
-  catOffset: 'i32', catBits: 'u32', value: 'f64', cover: 'f64', gain: 'f64',
+  feature: 'i32',
+  threshold: 'f64',
+  thresholdBin: 'u8',
+  left: 'i32',
+  right: 'i32',
+  defaultLeft: 'u8',
+  catOffset: 'i32',
+  catBits: 'u32',
+  value: 'f64',
+  cover: 'f64',
+  gain: 'f64',
 } as const;
 
 /** The model as a JSON string. */
@@ -62,7 +78,9 @@ export function modelFromJson(text: string): ChurnModel {
   }
   if (doc?.format !== 'churn-model') throw new Error('model file: not a churn model (format field)');
   if (doc.formatVersion !== MODEL_FORMAT_VERSION) {
-    throw new Error(`model file: format version ${String(doc.formatVersion)} is not supported (expected ${MODEL_FORMAT_VERSION})`);
+    throw new Error(
+      `model file: format version ${String(doc.formatVersion)} is not supported (expected ${MODEL_FORMAT_VERSION})`,
+    );
   }
   const binning = (doc.binning as Record<string, unknown>[]).map(
     (b): FeatureBinning =>

@@ -27,7 +27,8 @@ export function datasetHash(ds: Dataset): string {
   const h = createHash('sha256');
   for (const c of ds.columns) {
     h.update(`${c.kind}:${c.name}\n`);
-    if (c.kind === 'numeric') h.update(new Uint8Array(c.values.buffer, c.values.byteOffset, c.values.byteLength));
+    if (c.kind === 'numeric')
+      h.update(new Uint8Array(c.values.buffer, c.values.byteOffset, c.values.byteLength));
     else {
       h.update(c.categories.join('\u0000'));
       h.update(new Uint8Array(c.codes.buffer, c.codes.byteOffset, c.codes.byteLength));
@@ -42,7 +43,11 @@ export function datasetHash(ds: Dataset): string {
  * held-out metrics (out-of-bag for the forest, a validation split for boosting when asked), and
  * package everything with its provenance.
  */
-export async function trainModel(ds: Dataset, schema: TableSchema, options: TrainOptions): Promise<ChurnModel> {
+export async function trainModel(
+  ds: Dataset,
+  schema: TableSchema,
+  options: TrainOptions,
+): Promise<ChurnModel> {
   if (!ds.target) throw new Error('training needs a target column');
   const timings: Record<string, number> = {};
   const t0 = performance.now();
@@ -51,7 +56,8 @@ export async function trainModel(ds: Dataset, schema: TableSchema, options: Trai
   let train = ds;
   let valid: Dataset | undefined;
   const vf = options.validationFraction ?? 0;
-  const seed = options.algorithm === 'random-forest' ? (options.forest?.seed ?? 42) : (options.boosting?.seed ?? 42);
+  const seed =
+    options.algorithm === 'random-forest' ? (options.forest?.seed ?? 42) : (options.boosting?.seed ?? 42);
   if (vf > 0) {
     const rng = new Rng(seed ^ 0x5eed);
     const tr: number[] = [];
@@ -117,9 +123,12 @@ export async function trainModel(ds: Dataset, schema: TableSchema, options: Trai
     },
   };
   timings.totalMs = performance.now() - t0;
-  if (valid && valid.target && new Set(valid.target).size === 2) {
+  if (valid?.target && new Set(valid.target).size === 2) {
     const p = predictDataset(model, valid);
-    return { ...model, training: { ...model.training, metrics: evaluateBinary(valid.target, p), metricsSource: 'validation' } };
+    return {
+      ...model,
+      training: { ...model.training, metrics: evaluateBinary(valid.target, p), metricsSource: 'validation' },
+    };
   }
   return model;
 }

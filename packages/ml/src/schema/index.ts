@@ -1,3 +1,3 @@
-export * from './feature-schema.js';
 export * from './customer-schema.js';
+export * from './feature-schema.js';
 export * from './infer-schema.js';

@@ -1,5 +1,10 @@
 import type { CategoricalColumn, Column, Dataset, NumericColumn } from '../data/dataset.js';
-import { CUSTOMER_SCHEMA, FAVORITE_CATEGORIES, PAYMENT_METHODS, SHIPPING_METHODS } from '../schema/customer-schema.js';
+import {
+  CUSTOMER_SCHEMA,
+  FAVORITE_CATEGORIES,
+  PAYMENT_METHODS,
+  SHIPPING_METHODS,
+} from '../schema/customer-schema.js';
 import { Rng } from '../util/rng.js';
 import { type DriftScenario, driftScenario } from './scenarios.js';
 
@@ -36,11 +41,24 @@ export function generateCustomers(options: GenerateOptions): Dataset {
   const rng = new Rng(seed);
   const num = (): Float64Array => new Float64Array(rows);
   const cols = {
-    customer_age_days: num(), account_age_days: num(), total_orders: num(), total_revenue: num(),
-    days_since_last_order: num(), order_frequency: num(), avg_order_value: num(), website_visits_30d: num(),
-    email_open_rate: num(), cart_abandonment_rate: num(), product_views_30d: num(), support_tickets_total: num(),
-    support_tickets_open: num(), returns_count: num(), refunds_count: num(), discount_usage_rate: num(),
-    premium_product_rate: num(), failed_payment_count: num(),
+    customer_age_days: num(),
+    account_age_days: num(),
+    total_orders: num(),
+    total_revenue: num(),
+    days_since_last_order: num(),
+    order_frequency: num(),
+    avg_order_value: num(),
+    website_visits_30d: num(),
+    email_open_rate: num(),
+    cart_abandonment_rate: num(),
+    product_views_30d: num(),
+    support_tickets_total: num(),
+    support_tickets_open: num(),
+    returns_count: num(),
+    refunds_count: num(),
+    discount_usage_rate: num(),
+    premium_product_rate: num(),
+    failed_payment_count: num(),
   };
   const favorite = new Int32Array(rows);
   const payment = new Int32Array(rows);
@@ -56,10 +74,20 @@ export function generateCustomers(options: GenerateOptions): Dataset {
 
   const columns: Column[] = CUSTOMER_SCHEMA.features.map((f): Column => {
     if (f.kind === 'categorical') {
-      const codes = f.name === 'favorite_category' ? favorite : f.name === 'payment_method' ? payment : shipping;
-      return { kind: 'categorical', name: f.name, codes, categories: f.categories } satisfies CategoricalColumn;
+      const codes =
+        f.name === 'favorite_category' ? favorite : f.name === 'payment_method' ? payment : shipping;
+      return {
+        kind: 'categorical',
+        name: f.name,
+        codes,
+        categories: f.categories,
+      } satisfies CategoricalColumn;
     }
-    return { kind: 'numeric', name: f.name, values: cols[f.name as keyof typeof cols] } satisfies NumericColumn;
+    return {
+      kind: 'numeric',
+      name: f.name,
+      values: cols[f.name as keyof typeof cols],
+    } satisfies NumericColumn;
   });
   return { nRows: rows, columns, target, targetName: 'churned', ids, idName: 'customer_id' };
 }
@@ -102,7 +130,9 @@ function sampleCustomer(
   const visits = rng.poisson(Math.exp(1.6 + 0.6 * engagementZ) * sc.visitsFactor);
   const views = rng.poisson((visits * 3.5 + 1) * Math.exp(0.3 * rng.normal()));
   const subscribed = rng.next() >= 0.04;
-  const emailRate = subscribed ? Math.min(1, rng.unitInterval(0.28 + 0.1 * engagementZ, 0.7) * sc.emailFactor) : Number.NaN;
+  const emailRate = subscribed
+    ? Math.min(1, rng.unitInterval(0.28 + 0.1 * engagementZ, 0.7) * sc.emailFactor)
+    : Number.NaN;
   const abandonment = rng.unitInterval(0.3 + 0.08 * frictionZ, 0.8);
   const ticketsTotal = rng.poisson(0.3 + 0.02 * totalOrders + 0.35 * Math.max(0, frictionZ));
   const ticketsOpen = rng.binomial(ticketsTotal, 0.12 + 0.1 * Math.max(0, frictionZ));
@@ -162,7 +192,11 @@ function sampleCustomer(
 }
 
 /** Customers as plain records (feature name → value), e.g. for demo traffic against the API. */
-export function datasetRows(ds: Dataset, start = 0, end = ds.nRows): Record<string, number | string | null>[] {
+export function datasetRows(
+  ds: Dataset,
+  start = 0,
+  end = ds.nRows,
+): Record<string, number | string | null>[] {
   const out: Record<string, number | string | null>[] = [];
   for (let i = start; i < end; i++) {
     const row: Record<string, number | string | null> = {};

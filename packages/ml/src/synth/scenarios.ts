@@ -34,7 +34,8 @@ export const DRIFT_SCENARIOS: Readonly<Record<string, DriftScenario>> = Object.f
   downturn: {
     ...BASE,
     name: 'downturn',
-    description: 'An economic downturn: customers order less often, wait longer between orders and visit less.',
+    description:
+      'An economic downturn: customers order less often, wait longer between orders and visit less.',
     recencyFactor: 1.8,
     frequencyFactor: 0.6,
     visitsFactor: 0.7,
@@ -56,7 +57,11 @@ export const DRIFT_SCENARIOS: Readonly<Record<string, DriftScenario>> = Object.f
 
 /** Look a scenario up by name, or throw listing the valid names. */
 export function driftScenario(name: string): DriftScenario {
-  const s = DRIFT_SCENARIOS[name];
-  if (!s) throw new Error(`unknown drift scenario "${name}" (expected one of: ${Object.keys(DRIFT_SCENARIOS).join(', ')})`);
+  // Own properties only: `toString`, `constructor` and the like are not scenarios.
+  const s = Object.hasOwn(DRIFT_SCENARIOS, name) ? DRIFT_SCENARIOS[name] : undefined;
+  if (!s)
+    throw new Error(
+      `unknown drift scenario "${name}" (expected one of: ${Object.keys(DRIFT_SCENARIOS).join(', ')})`,
+    );
   return s;
 }

@@ -65,7 +65,8 @@ export class GrowWorkspace {
     sharedSlots = 0,
   ) {
     const shared = sharedSlots > 0;
-    const f64 = (n: number) => new Float64Array(shared ? new SharedArrayBuffer(8 * n) : new ArrayBuffer(8 * n));
+    const f64 = (n: number) =>
+      new Float64Array(shared ? new SharedArrayBuffer(8 * n) : new ArrayBuffer(8 * n));
     this.rows = new Uint32Array(shared ? new SharedArrayBuffer(4 * capacity) : new ArrayBuffer(4 * capacity));
     this.og = f64(capacity);
     this.oh = f64(capacity);
@@ -99,7 +100,8 @@ export const serialHistogramBuilder: HistogramBuilder = {
   build(ws, data, tasks, features) {
     for (const t of tasks) {
       const hist = ws.hists[t.slot];
-      for (let k = 0; k < features.length; k++) hist.fill(0, features[k] * HIST_STRIDE, (features[k] + 1) * HIST_STRIDE);
+      for (let k = 0; k < features.length; k++)
+        hist.fill(0, features[k] * HIST_STRIDE, (features[k] + 1) * HIST_STRIDE);
       buildHistogram(data, ws.og, ws.oh, ws.rows, t.start, t.end, features, hist, 0, features.length);
     }
   },
@@ -154,13 +156,29 @@ export function growTree(
 
   // Growing tree, as growable arrays.
   const T = {
-    feature: [] as number[], threshold: [] as number[], thresholdBin: [] as number[], left: [] as number[],
-    right: [] as number[], defaultLeft: [] as number[], catOffset: [] as number[], catBits: [] as number[],
-    value: [] as number[], cover: [] as number[], gain: [] as number[],
+    feature: [] as number[],
+    threshold: [] as number[],
+    thresholdBin: [] as number[],
+    left: [] as number[],
+    right: [] as number[],
+    defaultLeft: [] as number[],
+    catOffset: [] as number[],
+    catBits: [] as number[],
+    value: [] as number[],
+    cover: [] as number[],
+    gain: [] as number[],
   };
   const addNode = (gs: number, hs: number): number => {
-    T.feature.push(-1); T.threshold.push(0); T.thresholdBin.push(0); T.left.push(-1); T.right.push(-1);
-    T.defaultLeft.push(0); T.catOffset.push(-1); T.value.push(params.leafValue(gs, hs)); T.cover.push(hs); T.gain.push(0);
+    T.feature.push(-1);
+    T.threshold.push(0);
+    T.thresholdBin.push(0);
+    T.left.push(-1);
+    T.right.push(-1);
+    T.defaultLeft.push(0);
+    T.catOffset.push(-1);
+    T.value.push(params.leafValue(gs, hs));
+    T.cover.push(hs);
+    T.gain.push(0);
     return T.feature.length - 1;
   };
 
@@ -206,9 +224,29 @@ export function growTree(
         const small = node.end - node.start < SMALL_NODE;
         for (let k = 0; k < cand.length; k++) {
           const f = cand[k];
-          const nt = buildFeatureHistogram(data, og, oh, rows, node.start, node.end, f, sampleHist, small ? touched : null);
+          const nt = buildFeatureHistogram(
+            data,
+            og,
+            oh,
+            rows,
+            node.start,
+            node.end,
+            f,
+            sampleHist,
+            small ? touched : null,
+          );
           if (small) insertionSort(touched, nt);
-          searchFeature(sampleHist, f, data.features[f], node.g, node.h, params, best, small ? touched : null, nt);
+          searchFeature(
+            sampleHist,
+            f,
+            data.features[f],
+            node.g,
+            node.h,
+            params,
+            best,
+            small ? touched : null,
+            nt,
+          );
           const o = f * HIST_STRIDE;
           const mw = sampleHist[o + MISSING_BIN * 2 + 1];
           if (f === best.feature) missingWeight = mw;
@@ -239,7 +277,13 @@ export function growTree(
       const depth = node.depth + 1;
       const left: Node = { id: addNode(lg, lh), start: node.start, end: mid, g: lg, h: lh, depth, slot: -1 };
       const right: Node = {
-        id: addNode(node.g - lg, node.h - lh), start: mid, end: node.end, g: node.g - lg, h: node.h - lh, depth, slot: -1,
+        id: addNode(node.g - lg, node.h - lh),
+        start: mid,
+        end: node.end,
+        g: node.g - lg,
+        h: node.h - lh,
+        depth,
+        slot: -1,
       };
       recordSplit(T, node.id, best, left.id, right.id, data);
       // Children that will be split again need histograms: build the smaller, subtract for the larger.
@@ -351,7 +395,7 @@ export function buildHistogram(
 ): void {
   const bins = data.bins;
   const nF = data.nFeatures;
-  if (f1 - f0 === nF || (features[f1 - 1] - features[f0] === f1 - f0 - 1)) {
+  if (f1 - f0 === nF || features[f1 - 1] - features[f0] === f1 - f0 - 1) {
     // A contiguous feature range: walk the row's bytes directly.
     const first = features[f0];
     const count = f1 - f0;

@@ -113,7 +113,15 @@ export function searchFeature(
   }
 }
 
-function setNumeric(best: Split, gain: number, f: number, b: number, missingLeft: boolean, gl: number, hl: number): void {
+function setNumeric(
+  best: Split,
+  gain: number,
+  f: number,
+  b: number,
+  missingLeft: boolean,
+  gl: number,
+  hl: number,
+): void {
   best.gain = gain;
   best.feature = f;
   best.bin = b;

@@ -36,7 +36,8 @@ export function leafOfBinnedRow(t: Tree, bins: Uint8Array, base: number): number
     const b = bins[base + feature[node]];
     let goLeft: boolean;
     if (b === MISSING_BIN) goLeft = t.defaultLeft[node] === 1;
-    else if (t.catOffset[node] >= 0) goLeft = (t.catBits[t.catOffset[node] + (b >>> 5)] & (1 << (b & 31))) !== 0;
+    else if (t.catOffset[node] >= 0)
+      goLeft = (t.catBits[t.catOffset[node] + (b >>> 5)] & (1 << (b & 31))) !== 0;
     else goLeft = b <= t.thresholdBin[node];
     node = goLeft ? t.left[node] : t.right[node];
   }
@@ -55,6 +56,7 @@ export function leafOfRow(t: Tree, x: ArrayLike<number>, offset = 0): number {
   while (feature[node] >= 0) {
     const v = x[offset + feature[node]];
     let goLeft: boolean;
+    // biome-ignore lint/suspicious/noSelfCompare: the fastest NaN test on the hot path
     if (v !== v) goLeft = t.defaultLeft[node] === 1;
     else if (catOffset[node] >= 0) goLeft = (t.catBits[catOffset[node] + (v >>> 5)] & (1 << (v & 31))) !== 0;
     else goLeft = v <= threshold[node];

@@ -27,7 +27,10 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
  * Stream text chunks into a file atomically (same guarantee as writeFileAtomic), honouring
  * back-pressure so memory stays flat for large outputs.
  */
-export async function writeChunksAtomic(path: string, chunks: Iterable<string> | AsyncIterable<string>): Promise<void> {
+export async function writeChunksAtomic(
+  path: string,
+  chunks: Iterable<string> | AsyncIterable<string>,
+): Promise<void> {
   const tmp = tempPathFor(path);
   const out = createWriteStream(tmp);
   const failed = new Promise<never>((_, reject) => out.once('error', reject));

@@ -29,10 +29,16 @@ const usage = (message: string): ChurnError => new ChurnError('CHURN_ERR_USAGE',
 export function parseCommandArgs(command: Command, argv: readonly string[]): ParsedOptions | 'help' {
   const specs = command.options;
   const parseSpec: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
-  for (const [name, spec] of Object.entries(specs)) parseSpec[name] = { type: spec.type === 'boolean' ? 'boolean' : 'string' };
+  for (const [name, spec] of Object.entries(specs))
+    parseSpec[name] = { type: spec.type === 'boolean' ? 'boolean' : 'string' };
   let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({ args: [...argv], options: parseSpec, strict: true, allowPositionals: false }) as {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: parseSpec,
+      strict: true,
+      allowPositionals: false,
+    }) as {
       values: Record<string, string | boolean | undefined>;
     });
   } catch (err) {
@@ -52,10 +58,18 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Par
   return out;
 }
 
-function convert(name: string, spec: OptionSpec, raw: string | boolean): string | number | boolean | string[] {
+function convert(
+  name: string,
+  spec: OptionSpec,
+  raw: string | boolean,
+): string | number | boolean | string[] {
   if (spec.type === 'boolean') return raw as boolean;
   const text = String(raw);
-  if (spec.type === 'list') return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (spec.type === 'list')
+    return text
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
   if (spec.type === 'string') {
     if (text === '') throw usage(`--${name} must not be empty`);
     if (spec.choices && !spec.choices.includes(text)) {

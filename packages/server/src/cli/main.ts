@@ -22,7 +22,8 @@ function topHelp(): string {
 export function describeFailure(err: unknown): { code: string; message: string; exit: number } {
   if (err instanceof ChurnError) return { code: err.code, message: err.message, exit: err.exitCode };
   const e = err as { name?: string; code?: string; message?: string };
-  if (e?.name === 'DataError') return { code: 'CHURN_ERR_BAD_DATA', message: e.message ?? 'bad data', exit: 2 };
+  if (e?.name === 'DataError')
+    return { code: 'CHURN_ERR_BAD_DATA', message: e.message ?? 'bad data', exit: 2 };
   if (e?.code && /^E(ACCES|NOENT|ISDIR|NOTDIR|ROFS|NOSPC|EXIST|PERM)$/.test(e.code)) {
     return { code: 'CHURN_ERR_IO', message: e.message ?? e.code, exit: 2 };
   }
@@ -37,7 +38,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    process.stderr.write(`churn: unknown command "${name}" (commands: ${COMMANDS.map((c) => c.name).join(', ')})\n`);
+    process.stderr.write(
+      `churn: unknown command "${name}" (commands: ${COMMANDS.map((c) => c.name).join(', ')})\n`,
+    );
     return 2;
   }
   try {

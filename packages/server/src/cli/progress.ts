@@ -23,7 +23,9 @@ export class Progress {
     const frac = Math.min(1, done / this.total);
     const width = 30;
     const filled = Math.round(frac * width);
-    this.out.write(`\r${this.label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}%`);
+    this.out.write(
+      `\r${this.label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}%`,
+    );
   }
 
   done(): void {

@@ -55,7 +55,8 @@ export function loadConfig(env: Env): Config {
     if (v === undefined) return undefined;
     try {
       const u = new URL(v);
-      if (!protocols.includes(u.protocol)) problems.push(`${name}: protocol must be one of ${protocols.join(', ')}`);
+      if (!protocols.includes(u.protocol))
+        problems.push(`${name}: protocol must be one of ${protocols.join(', ')}`);
     } catch {
       problems.push(`${name}: "${v}" is not a URL`);
     }

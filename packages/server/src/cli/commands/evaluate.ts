@@ -6,13 +6,20 @@ import { formatMetrics } from './metrics-text.js';
 
 export const evaluateCommand: Command = {
   name: 'evaluate',
-  summary: "Measure a model on a labelled CSV table (AUC, log-loss, precision, recall, …).",
+  summary: 'Measure a model on a labelled CSV table (AUC, log-loss, precision, recall, …).',
   options: {
     model: { type: 'string', description: 'Model file', required: true, value: 'FILE' },
     data: { type: 'string', description: 'Labelled CSV table', required: true, value: 'FILE' },
     target: { type: 'string', description: 'Target (label) column', required: true, value: 'COL' },
     'positive-label': { type: 'string', description: 'Target value that means churned', value: 'V' },
-    threshold: { type: 'number', description: 'Decision threshold', default: 0.5, min: 0, max: 1, value: 'P' },
+    threshold: {
+      type: 'number',
+      description: 'Decision threshold',
+      default: 0.5,
+      min: 0,
+      max: 1,
+      value: 'P',
+    },
     json: { type: 'boolean', description: 'Print JSON' },
   },
   async run(o) {
@@ -27,6 +34,8 @@ export const evaluateCommand: Command = {
     });
     const p = predictDataset(model, dataset);
     const metrics = evaluateBinary(dataset.target!, p, o.threshold as number);
-    printResult(Boolean(o.json), { model: o.model, rows: dataset.nRows, metrics }, () => formatMetrics(metrics));
+    printResult(Boolean(o.json), { model: o.model, rows: dataset.nRows, metrics }, () =>
+      formatMetrics(metrics),
+    );
   },
 };

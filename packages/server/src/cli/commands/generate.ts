@@ -7,8 +7,22 @@ export const generateCommand: Command = {
   name: 'generate',
   summary: 'Write a realistic synthetic customer table (customer_id, 21 features, churned).',
   options: {
-    rows: { type: 'int', description: 'Number of customers', default: 10000, min: 1, max: 50_000_000, value: 'N' },
-    seed: { type: 'int', description: 'Random seed (same seed, same table)', default: 42, min: 0, max: 2 ** 32 - 1, value: 'S' },
+    rows: {
+      type: 'int',
+      description: 'Number of customers',
+      default: 10000,
+      min: 1,
+      max: 50_000_000,
+      value: 'N',
+    },
+    seed: {
+      type: 'int',
+      description: 'Random seed (same seed, same table)',
+      default: 42,
+      min: 0,
+      max: 2 ** 32 - 1,
+      value: 'S',
+    },
     out: { type: 'string', description: 'Output CSV file', required: true, value: 'FILE' },
     drift: {
       type: 'string',
@@ -38,8 +52,11 @@ export const generateCommand: Command = {
       churn_rate: positives / rows,
       seconds: (performance.now() - started) / 1000,
     };
-    printResult(Boolean(o.json), summary, () =>
-      `wrote ${rows} customers to ${out} (churn rate ${(summary.churn_rate * 100).toFixed(1)} %, drift ${o.drift}) in ${summary.seconds.toFixed(2)} s`,
+    printResult(
+      Boolean(o.json),
+      summary,
+      () =>
+        `wrote ${rows} customers to ${out} (churn rate ${(summary.churn_rate * 100).toFixed(1)} %, drift ${o.drift}) in ${summary.seconds.toFixed(2)} s`,
     );
   },
 };

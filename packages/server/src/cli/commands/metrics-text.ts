@@ -1,6 +1,7 @@
 import type { BinaryMetrics } from '@churn/ml';
 
-const fmt = (v: number | null | undefined, digits = 4): string => (v === null || v === undefined ? 'n/a' : v.toFixed(digits));
+const fmt = (v: number | null | undefined, digits = 4): string =>
+  v === null || v === undefined ? 'n/a' : v.toFixed(digits);
 
 /** Metrics as aligned human-readable lines. */
 export function formatMetrics(m: BinaryMetrics): string {

@@ -17,7 +17,10 @@ export const predictCommand: Command = {
     await assertWritable(out);
     await assertReadable(o.model as string, 'model');
     const model = await loadModel(o.model as string);
-    const { dataset, report } = await loadTable(o.data as string, { schema: model.schema, requireTarget: false });
+    const { dataset, report } = await loadTable(o.data as string, {
+      schema: model.schema,
+      requireTarget: false,
+    });
     const encoded = encodeDataset(model, dataset);
     const p = predictEncoded(model, encoded);
     const columns: CsvColumn[] = [];

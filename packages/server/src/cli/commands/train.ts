@@ -11,7 +11,11 @@ export const trainCommand: Command = {
   options: {
     data: { type: 'string', description: 'Training CSV file', required: true, value: 'FILE' },
     target: { type: 'string', description: 'Target (label) column', required: true, value: 'COL' },
-    'positive-label': { type: 'string', description: 'Target value that means churned (e.g. Yes)', value: 'V' },
+    'positive-label': {
+      type: 'string',
+      description: 'Target value that means churned (e.g. Yes)',
+      value: 'V',
+    },
     drop: { type: 'list', description: 'Columns to leave out, comma-separated', value: 'a,b' },
     algorithm: {
       type: 'string',
@@ -20,13 +24,48 @@ export const trainCommand: Command = {
       choices: ['random-forest', 'gradient-boosting'],
       value: 'ALG',
     },
-    trees: { type: 'int', description: 'Trees (forest) or rounds (boosting); default 100 / 200', min: 1, max: 100_000, value: 'N' },
-    'max-depth': { type: 'int', description: 'Maximum tree depth; default 15 / 6', min: 1, max: 64, value: 'D' },
-    'learning-rate': { type: 'number', description: 'Boosting learning rate; default 0.1', min: 1e-6, max: 1, value: 'LR' },
+    trees: {
+      type: 'int',
+      description: 'Trees (forest) or rounds (boosting); default 100 / 200',
+      min: 1,
+      max: 100_000,
+      value: 'N',
+    },
+    'max-depth': {
+      type: 'int',
+      description: 'Maximum tree depth; default 15 / 6',
+      min: 1,
+      max: 64,
+      value: 'D',
+    },
+    'learning-rate': {
+      type: 'number',
+      description: 'Boosting learning rate; default 0.1',
+      min: 1e-6,
+      max: 1,
+      value: 'LR',
+    },
     'min-samples-leaf': { type: 'int', description: 'Forest: minimum samples per leaf', min: 1, value: 'N' },
-    subsample: { type: 'number', description: 'Boosting: row subsampling per round', min: 0.01, max: 1, value: 'F' },
-    'colsample-bytree': { type: 'number', description: 'Boosting: column subsampling per tree', min: 0.01, max: 1, value: 'F' },
-    'scale-pos-weight': { type: 'number', description: 'Boosting: weight of positive rows', min: 1e-6, value: 'W' },
+    subsample: {
+      type: 'number',
+      description: 'Boosting: row subsampling per round',
+      min: 0.01,
+      max: 1,
+      value: 'F',
+    },
+    'colsample-bytree': {
+      type: 'number',
+      description: 'Boosting: column subsampling per tree',
+      min: 0.01,
+      max: 1,
+      value: 'F',
+    },
+    'scale-pos-weight': {
+      type: 'number',
+      description: 'Boosting: weight of positive rows',
+      min: 1e-6,
+      value: 'W',
+    },
     'validation-fraction': {
       type: 'number',
       description: 'Share of rows held out for metrics (and early stopping)',
@@ -35,8 +74,20 @@ export const trainCommand: Command = {
       max: 0.9,
       value: 'F',
     },
-    'early-stopping': { type: 'int', description: 'Boosting: stop after N rounds without validation gain', min: 1, value: 'N' },
-    threads: { type: 'int', description: 'Worker threads (0 = one per core)', default: 0, min: 0, max: 256, value: 'N' },
+    'early-stopping': {
+      type: 'int',
+      description: 'Boosting: stop after N rounds without validation gain',
+      min: 1,
+      value: 'N',
+    },
+    threads: {
+      type: 'int',
+      description: 'Worker threads (0 = one per core)',
+      default: 0,
+      min: 0,
+      max: 256,
+      value: 'N',
+    },
     seed: { type: 'int', description: 'Random seed', default: 42, min: 0, max: 2 ** 32 - 1, value: 'S' },
     out: { type: 'string', description: 'Model file to write (JSON)', required: true, value: 'FILE' },
     json: { type: 'boolean', description: 'Print a JSON report' },
@@ -100,7 +151,9 @@ export const trainCommand: Command = {
     printResult(Boolean(o.json), result, () =>
       [
         `trained ${algorithm} (${model.trees.length} trees) on ${t.rows} rows × ${model.binning.length} features in ${((t.timings.totalMs ?? 0) / 1000).toFixed(2)} s → ${out}`,
-        t.metrics ? `${t.metricsSource} metrics:\n${formatMetrics(t.metrics)}` : 'no held-out metrics (use --validation-fraction)',
+        t.metrics
+          ? `${t.metricsSource} metrics:\n${formatMetrics(t.metrics)}`
+          : 'no held-out metrics (use --validation-fraction)',
         `top features: ${t.importance
           .slice(0, 5)
           .map((i) => `${i.feature} ${(i.gain * 100).toFixed(1)}%`)
