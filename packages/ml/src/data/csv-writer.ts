@@ -39,7 +39,11 @@ export function datasetCsvColumns(ds: Dataset, options: { includeTarget?: boolea
 }
 
 /** Yield CSV text in chunks of `chunkRows` rows, header first. */
-export function* csvChunks(columns: readonly CsvColumn[], nRows: number, chunkRows = 4096): Generator<string> {
+export function* csvChunks(
+  columns: readonly CsvColumn[],
+  nRows: number,
+  chunkRows = 4096,
+): Generator<string> {
   yield `${columns.map((c) => csvField(c.name)).join(',')}\n`;
   const cells = columns.map((c) => c.cell);
   const m = cells.length;

@@ -38,7 +38,16 @@ export const MISSING_CODE = -1;
 /** Whether a raw CSV cell counts as missing: empty, whitespace only, or NA-like markers. */
 export function isMissingCell(cell: string): boolean {
   const t = cell.trim();
-  return t === '' || t === 'NA' || t === 'N/A' || t === 'NaN' || t === 'nan' || t === 'null' || t === 'NULL' || t === '?';
+  return (
+    t === '' ||
+    t === 'NA' ||
+    t === 'N/A' ||
+    t === 'NaN' ||
+    t === 'nan' ||
+    t === 'null' ||
+    t === 'NULL' ||
+    t === '?'
+  );
 }
 
 /** Select rows (by index, in order) into a new dataset. */
