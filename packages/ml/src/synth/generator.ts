@@ -30,7 +30,7 @@ const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 /**
  * Generate a synthetic customer table with the 21 customer features, `customer_id` and the label
- * `churned`, deterministic for a seed. See the README ("How the synthetic customers churn") for
+ * `churned`, deterministic for a seed. See docs/synthetic-data.md for
  * the mechanism: churn rises with recency, falls with frequency and engagement, and rises with
  * service and payment friction, with a few interactions between them.
  */

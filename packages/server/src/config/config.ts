@@ -58,7 +58,8 @@ export function loadConfig(env: Env): Config {
       if (!protocols.includes(u.protocol))
         problems.push(`${name}: protocol must be one of ${protocols.join(', ')}`);
     } catch {
-      problems.push(`${name}: "${v}" is not a URL`);
+      // The value is not echoed: a malformed URL may still carry a password.
+      problems.push(`${name}: is not a valid URL`);
     }
     return v;
   };
