@@ -1,6 +1,7 @@
 import type { BinnedData } from '../binning/bin-mapper.js';
 import { MISSING_BIN } from '../binning/bin-mapper.js';
 import type { Rng } from '../util/rng.js';
+import { histogramKernel } from './histogram-kernel.js';
 import { HIST_STRIDE, type Split, type SplitConstraints, searchFeature } from './split.js';
 import type { Tree } from './tree.js';
 
@@ -53,6 +54,8 @@ export class GrowWorkspace {
   readonly scratch: Uint32Array;
   readonly sg: Float64Array;
   readonly sh: Float64Array;
+  /** Partition side of each bin for the split being applied. */
+  readonly side = new Uint8Array(256);
   readonly histSize: number;
   readonly hists: Float64Array[] = [];
   private readonly free: number[] = [];
@@ -393,36 +396,7 @@ export function buildHistogram(
   f0: number,
   f1: number,
 ): void {
-  const bins = data.bins;
-  const nF = data.nFeatures;
-  if (f1 - f0 === nF || features[f1 - 1] - features[f0] === f1 - f0 - 1) {
-    // A contiguous feature range: walk the row's bytes directly.
-    const first = features[f0];
-    const count = f1 - f0;
-    for (let k = start; k < end; k++) {
-      const gi = g[k];
-      const hi = h[k];
-      let base = rows[k] * nF + first;
-      let o = first * HIST_STRIDE;
-      for (let f = 0; f < count; f++, base++, o += HIST_STRIDE) {
-        const p = o + (bins[base] << 1);
-        hist[p] += gi;
-        hist[p + 1] += hi;
-      }
-    }
-    return;
-  }
-  for (let k = start; k < end; k++) {
-    const gi = g[k];
-    const hi = h[k];
-    const base = rows[k] * nF;
-    for (let s = f0; s < f1; s++) {
-      const f = features[s];
-      const p = f * HIST_STRIDE + (bins[base + f] << 1);
-      hist[p] += gi;
-      hist[p + 1] += hi;
-    }
-  }
+  histogramKernel(data.nFeatures, features.subarray(f0, f1))(data.bins, rows, g, h, hist, start, end);
 }
 
 /**
@@ -465,31 +439,31 @@ function buildFeatureHistogram(
 function partition(data: BinnedData, ws: GrowWorkspace, start: number, end: number, s: Split): number {
   const { rows, og, oh, scratch, sg, sh } = ws;
   const col = data.cols.subarray(s.feature * data.nRows, (s.feature + 1) * data.nRows);
-  const missingLeft = s.missingLeft;
-  const thr = s.bin;
   const cat = s.catBits;
+  // Side of each bin (1 = left) in a 256-entry table, so the loop below has no data-dependent
+  // branch: every row is written to both outputs and only the counters move. Split sides are
+  // unpredictable, and a mispredicted branch per row cost more than the extra stores.
+  const side = ws.side;
+  for (let b = 0; b < 255; b++) side[b] = cat ? ((cat[b >>> 5] >>> (b & 31)) & 1) : b <= s.bin ? 1 : 0;
+  side[MISSING_BIN] = s.missingLeft ? 1 : 0;
   let l = start;
   let r = 0;
   for (let k = start; k < end; k++) {
     const i = rows[k];
-    const b = col[i];
-    const left = b === MISSING_BIN ? missingLeft : cat ? (cat[b >>> 5] & (1 << (b & 31))) !== 0 : b <= thr;
-    if (left) {
-      rows[l] = i;
-      og[l] = og[k];
-      oh[l] = oh[k];
-      l++;
-    } else {
-      scratch[r] = i;
-      sg[r] = og[k];
-      sh[r] = oh[k];
-      r++;
-    }
+    const gk = og[k];
+    const hk = oh[k];
+    const left = side[col[i]];
+    rows[l] = i;
+    og[l] = gk;
+    oh[l] = hk;
+    scratch[r] = i;
+    sg[r] = gk;
+    sh[r] = hk;
+    l += left;
+    r += 1 - left;
   }
-  for (let k = 0; k < r; k++) {
-    rows[l + k] = scratch[k];
-    og[l + k] = sg[k];
-    oh[l + k] = sh[k];
-  }
+  rows.set(scratch.subarray(0, r), l);
+  og.set(sg.subarray(0, r), l);
+  oh.set(sh.subarray(0, r), l);
   return l;
 }
