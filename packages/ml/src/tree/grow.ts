@@ -26,7 +26,7 @@ export interface GrownTree {
 }
 
 /** Nodes with fewer rows than this scan only the bins they touch (forest nodes deep down). */
-const SMALL_NODE = 128;
+const SMALL_NODE = 48;
 
 /** One histogram to build: the rows in [start, end) of the workspace into slot `slot`. */
 export interface HistogramTask {
@@ -200,6 +200,7 @@ export function growTree(
   const drawn = new Int32Array(features.length);
   const sampleHist = sampling ? new Float64Array(ws.histSize) : new Float64Array(0);
   const touched = new Uint8Array(256);
+  const touchedBits = new Uint32Array(8);
   if (!sampling && params.maxDepth > 0) {
     root.slot = ws.take();
     builder.build(ws, data, [{ start: 0, end: m, slot: root.slot }], features);
@@ -225,31 +226,11 @@ export function growTree(
         // a small node scans (and clears) only the bins its rows touch.
         const cand = drawFeatures(features, params.featuresPerNode, rng!, drawn);
         const small = node.end - node.start < SMALL_NODE;
+        if (!small) buildColumnHistograms(data, og, oh, rows, node.start, node.end, cand, sampleHist);
         for (let k = 0; k < cand.length; k++) {
           const f = cand[k];
-          const nt = buildFeatureHistogram(
-            data,
-            og,
-            oh,
-            rows,
-            node.start,
-            node.end,
-            f,
-            sampleHist,
-            small ? touched : null,
-          );
-          if (small) insertionSort(touched, nt);
-          searchFeature(
-            sampleHist,
-            f,
-            data.features[f],
-            node.g,
-            node.h,
-            params,
-            best,
-            small ? touched : null,
-            nt,
-          );
+          const nt = small ? buildFeatureHistogram(data, og, oh, rows, node.start, node.end, f, sampleHist, touchedBits, touched) : 0;
+          searchFeature(sampleHist, f, data.features[f], node.g, node.h, params, best, small ? touched : null, nt);
           const o = f * HIST_STRIDE;
           const mw = sampleHist[o + MISSING_BIN * 2 + 1];
           if (f === best.feature) missingWeight = mw;
@@ -355,19 +336,6 @@ function recordSplit(
   }
 }
 
-/** Sort the first n bytes in place (n is small: the bins a small node touches). */
-function insertionSort(a: Uint8Array, n: number): void {
-  for (let i = 1; i < n; i++) {
-    const v = a[i];
-    let j = i - 1;
-    while (j >= 0 && a[j] > v) {
-      a[j + 1] = a[j];
-      j--;
-    }
-    a[j + 1] = v;
-  }
-}
-
 /** Draw k distinct features from `pool` (partial Fisher–Yates into `out`). */
 function drawFeatures(pool: Int32Array, k: number, rng: Rng, out: Int32Array): Int32Array {
   out.set(pool);
@@ -400,8 +368,9 @@ export function buildHistogram(
 }
 
 /**
- * Accumulate (g, h) of rows[start..end) for one feature from the column-major bins. With
- * `touched`, the distinct bins seen are recorded there; returns how many.
+ * Accumulate (g, h) of rows[start..end) for one feature from the column-major bins, and list the
+ * distinct bins seen, ascending, in `touched` (via a 256-bit set, so no sort); returns how many.
+ * Small nodes then scan and clear only those bins.
  */
 function buildFeatureHistogram(
   data: BinnedData,
@@ -412,27 +381,85 @@ function buildFeatureHistogram(
   end: number,
   f: number,
   hist: Float64Array,
-  touched: Uint8Array | null,
+  bits: Uint32Array,
+  touched: Uint8Array,
 ): number {
-  const col = data.cols.subarray(f * data.nRows, (f + 1) * data.nRows);
+  const cols = data.cols;
+  const c = f * data.nRows;
   const o = f * HIST_STRIDE;
-  let nt = 0;
-  if (touched) {
-    for (let k = start; k < end; k++) {
-      const b = col[rows[k]];
-      const p = o + (b << 1);
-      if (hist[p + 1] === 0) touched[nt++] = b;
-      hist[p] += g[k];
-      hist[p + 1] += h[k];
-    }
-    return nt;
-  }
   for (let k = start; k < end; k++) {
-    const p = o + (col[rows[k]] << 1);
+    const b = cols[c + rows[k]];
+    const p = o + (b << 1);
+    bits[b >>> 5] |= 1 << (b & 31);
     hist[p] += g[k];
     hist[p + 1] += h[k];
   }
-  return 0;
+  let nt = 0;
+  for (let w = 0; w < 8; w++) {
+    let word = bits[w];
+    bits[w] = 0;
+    while (word !== 0) {
+      const low = word & -word;
+      touched[nt++] = (w << 5) + 31 - Math.clz32(low);
+      word ^= low;
+    }
+  }
+  return nt;
+}
+
+/**
+ * Accumulate (g, h) of rows[start..end) for several features from the column-major bins, four
+ * features per pass over the rows (one row index and gradient load serves four updates).
+ */
+function buildColumnHistograms(
+  data: BinnedData,
+  g: Float64Array,
+  h: Float64Array,
+  rows: Uint32Array,
+  start: number,
+  end: number,
+  features: Int32Array,
+  hist: Float64Array,
+): void {
+  const cols = data.cols;
+  const n = data.nRows;
+  let j = 0;
+  for (; j + 3 < features.length; j += 4) {
+    const c0 = features[j] * n;
+    const c1 = features[j + 1] * n;
+    const c2 = features[j + 2] * n;
+    const c3 = features[j + 3] * n;
+    const o0 = features[j] * HIST_STRIDE;
+    const o1 = features[j + 1] * HIST_STRIDE;
+    const o2 = features[j + 2] * HIST_STRIDE;
+    const o3 = features[j + 3] * HIST_STRIDE;
+    for (let k = start; k < end; k++) {
+      const i = rows[k];
+      const gi = g[k];
+      const hi = h[k];
+      let p = o0 + (cols[c0 + i] << 1);
+      hist[p] += gi;
+      hist[p + 1] += hi;
+      p = o1 + (cols[c1 + i] << 1);
+      hist[p] += gi;
+      hist[p + 1] += hi;
+      p = o2 + (cols[c2 + i] << 1);
+      hist[p] += gi;
+      hist[p + 1] += hi;
+      p = o3 + (cols[c3 + i] << 1);
+      hist[p] += gi;
+      hist[p + 1] += hi;
+    }
+  }
+  for (; j < features.length; j++) {
+    const c = features[j] * n;
+    const o = features[j] * HIST_STRIDE;
+    for (let k = start; k < end; k++) {
+      const p = o + (cols[c + rows[k]] << 1);
+      hist[p] += g[k];
+      hist[p + 1] += h[k];
+    }
+  }
 }
 
 /** Stable partition of the workspace rows [start..end) and their ordered gradients; returns the first index of the right part. */
