@@ -3,3 +3,4 @@ export * from './model.js';
 export * from './predict.js';
 export * from './serialize.js';
 export * from './train.js';
+export * from './compiled-ensemble.js';

@@ -1,6 +1,6 @@
 import { categoryBinLookup } from '../binning/bin-mapper.js';
 import type { Dataset } from '../data/dataset.js';
-import { leafOfRow } from '../tree/tree.js';
+import { CompiledEnsemble } from './compiled-ensemble.js';
 import type { ChurnModel } from './model.js';
 
 /** Rows encoded for a model: row-major, numeric values raw, categories as bin index, NaN = missing. */
@@ -58,15 +58,22 @@ export function encodeDataset(model: ChurnModel, ds: Dataset): EncodedRows {
   return { x, nRows: n, nFeatures: nF, missingRows, unseenCategories };
 }
 
+const compiled = new WeakMap<ChurnModel, CompiledEnsemble>();
+
+/** The scoring layout of a model's trees, built once per model object. */
+export function compiledTrees(model: ChurnModel): CompiledEnsemble {
+  let c = compiled.get(model);
+  if (!c) {
+    c = new CompiledEnsemble(model.trees);
+    compiled.set(model, c);
+  }
+  return c;
+}
+
 /** Raw model output for one encoded row: probability (forest) or log-odds margin (boosting). */
 export function rawOutput(model: ChurnModel, x: ArrayLike<number>, offset = 0): number {
-  const trees = model.trees;
-  let s = 0;
-  for (let t = 0; t < trees.length; t++) {
-    const tree = trees[t];
-    s += tree.value[leafOfRow(tree, x, offset)];
-  }
-  return model.algorithm === 'random-forest' ? s / trees.length : model.baseMargin + s;
+  const s = compiledTrees(model).sum(x, offset);
+  return model.algorithm === 'random-forest' ? s / model.trees.length : model.baseMargin + s;
 }
 
 const sigmoid = (m: number): number => 1 / (1 + Math.exp(-m));
@@ -85,15 +92,8 @@ export function predictEncoded(model: ChurnModel, rows: EncodedRows): Float64Arr
   const { x, nRows, nFeatures } = rows;
   const out = new Float64Array(nRows);
   const trees = model.trees;
-  const BLOCK = 256;
-  for (let b0 = 0; b0 < nRows; b0 += BLOCK) {
-    const b1 = Math.min(nRows, b0 + BLOCK);
-    for (let t = 0; t < trees.length; t++) {
-      const tree = trees[t];
-      const value = tree.value;
-      for (let i = b0; i < b1; i++) out[i] += value[leafOfRow(tree, x, i * nFeatures)];
-    }
-  }
+  const ensemble = compiledTrees(model);
+  for (let i = 0; i < nRows; i++) out[i] = ensemble.sum(x, i * nFeatures);
   if (model.algorithm === 'random-forest') {
     for (let i = 0; i < nRows; i++) out[i] /= trees.length;
   } else {
