@@ -21,7 +21,11 @@ export function compileTreeSums(trees: readonly Tree[]): TreeSumFunction[] {
   const flush = () => {
     if (chunk.length === 0) return;
     const body = `let s = 0; let v = 0;\n${chunk.join('\n')}\nreturn s;`;
-    const fn = new Function('cb', 'x', 'o', body) as (cb: Uint32Array, x: ArrayLike<number>, o: number) => number;
+    const fn = new Function('cb', 'x', 'o', body) as (
+      cb: Uint32Array,
+      x: ArrayLike<number>,
+      o: number,
+    ) => number;
     const cb = Uint32Array.from(bits);
     fns.push((x, o) => fn(cb, x, o));
     chunk = [];
