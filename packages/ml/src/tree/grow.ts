@@ -2,8 +2,10 @@ import type { BinnedData } from '../binning/bin-mapper.js';
 import { MISSING_BIN } from '../binning/bin-mapper.js';
 import type { Rng } from '../util/rng.js';
 import { histogramKernel } from './histogram-kernel.js';
+import { fillSide, partitionRows } from './partition.js';
 import { HIST_STRIDE, type Split, type SplitConstraints, searchFeature } from './split.js';
 import type { Tree } from './tree.js';
+import { TreeBuilder } from './tree-builder.js';
 
 export interface GrowParams extends SplitConstraints {
   readonly maxDepth: number;
@@ -157,35 +159,9 @@ export function growTree(
     H += oh[k];
   }
 
-  // Growing tree, as growable arrays.
-  const T = {
-    feature: [] as number[],
-    threshold: [] as number[],
-    thresholdBin: [] as number[],
-    left: [] as number[],
-    right: [] as number[],
-    defaultLeft: [] as number[],
-    catOffset: [] as number[],
-    catBits: [] as number[],
-    value: [] as number[],
-    cover: [] as number[],
-    gain: [] as number[],
-  };
-  const addNode = (gs: number, hs: number): number => {
-    T.feature.push(-1);
-    T.threshold.push(0);
-    T.thresholdBin.push(0);
-    T.left.push(-1);
-    T.right.push(-1);
-    T.defaultLeft.push(0);
-    T.catOffset.push(-1);
-    T.value.push(params.leafValue(gs, hs));
-    T.cover.push(hs);
-    T.gain.push(0);
-    return T.feature.length - 1;
-  };
+  const tb = new TreeBuilder(params.leafValue);
 
-  const root: Node = { id: addNode(G, H), start: 0, end: m, g: G, h: H, depth: 0, slot: -1 };
+  const root: Node = { id: tb.add(G, H), start: 0, end: m, g: G, h: H, depth: 0, slot: -1 };
   const leafNodes: number[] = [];
   const leafStart: number[] = [];
   const leafEnd: number[] = [];
@@ -229,8 +205,31 @@ export function growTree(
         if (!small) buildColumnHistograms(data, og, oh, rows, node.start, node.end, cand, sampleHist);
         for (let k = 0; k < cand.length; k++) {
           const f = cand[k];
-          const nt = small ? buildFeatureHistogram(data, og, oh, rows, node.start, node.end, f, sampleHist, touchedBits, touched) : 0;
-          searchFeature(sampleHist, f, data.features[f], node.g, node.h, params, best, small ? touched : null, nt);
+          const nt = small
+            ? buildFeatureHistogram(
+                data,
+                og,
+                oh,
+                rows,
+                node.start,
+                node.end,
+                f,
+                sampleHist,
+                touchedBits,
+                touched,
+              )
+            : 0;
+          searchFeature(
+            sampleHist,
+            f,
+            data.features[f],
+            node.g,
+            node.h,
+            params,
+            best,
+            small ? touched : null,
+            nt,
+          );
           const o = f * HIST_STRIDE;
           const mw = sampleHist[o + MISSING_BIN * 2 + 1];
           if (f === best.feature) missingWeight = mw;
@@ -259,9 +258,9 @@ export function growTree(
       const lg = best.leftG;
       const lh = best.leftH;
       const depth = node.depth + 1;
-      const left: Node = { id: addNode(lg, lh), start: node.start, end: mid, g: lg, h: lh, depth, slot: -1 };
+      const left: Node = { id: tb.add(lg, lh), start: node.start, end: mid, g: lg, h: lh, depth, slot: -1 };
       const right: Node = {
-        id: addNode(node.g - lg, node.h - lh),
+        id: tb.add(node.g - lg, node.h - lh),
         start: mid,
         end: node.end,
         g: node.g - lg,
@@ -269,7 +268,7 @@ export function growTree(
         depth,
         slot: -1,
       };
-      recordSplit(T, node.id, best, left.id, right.id, data);
+      tb.split(node.id, best, left.id, right.id, data);
       // Children that will be split again need histograms: build the smaller, subtract for the larger.
       if (!sampling && depth < params.maxDepth) {
         const [small, large] = mid - node.start <= node.end - mid ? [left, right] : [right, left];
@@ -296,44 +295,8 @@ export function growTree(
     }
     level = next;
   }
-  const tree: Tree = {
-    nNodes: T.feature.length,
-    feature: Int32Array.from(T.feature),
-    threshold: Float64Array.from(T.threshold),
-    thresholdBin: Uint8Array.from(T.thresholdBin),
-    left: Int32Array.from(T.left),
-    right: Int32Array.from(T.right),
-    defaultLeft: Uint8Array.from(T.defaultLeft),
-    catOffset: Int32Array.from(T.catOffset),
-    catBits: Uint32Array.from(T.catBits),
-    value: Float64Array.from(T.value),
-    cover: Float64Array.from(T.cover),
-    gain: Float64Array.from(T.gain),
-  };
+  const tree = tb.build();
   return { tree, rows: rows.subarray(0, m), leafNodes, leafStart, leafEnd };
-}
-
-function recordSplit(
-  T: Record<string, number[]>,
-  id: number,
-  s: Split,
-  left: number,
-  right: number,
-  data: BinnedData,
-): void {
-  T.feature[id] = s.feature;
-  T.left[id] = left;
-  T.right[id] = right;
-  T.defaultLeft[id] = s.missingLeft ? 1 : 0;
-  T.gain[id] = s.gain;
-  if (s.catBits) {
-    T.catOffset[id] = T.catBits.length;
-    for (let w = 0; w < 8; w++) T.catBits.push(s.catBits[w]);
-  } else {
-    const fb = data.features[s.feature];
-    T.thresholdBin[id] = s.bin;
-    T.threshold[id] = fb.kind === 'numeric' ? fb.thresholds[s.bin] : s.bin;
-  }
 }
 
 /** Draw k distinct features from `pool` (partial Fisher–Yates into `out`). */
@@ -462,35 +425,9 @@ function buildColumnHistograms(
   }
 }
 
-/** Stable partition of the workspace rows [start..end) and their ordered gradients; returns the first index of the right part. */
+/** Partition the workspace rows [start..end) by a split; returns the first index of the right part. */
 function partition(data: BinnedData, ws: GrowWorkspace, start: number, end: number, s: Split): number {
+  fillSide(ws.side, s.bin, s.missingLeft, s.catBits);
   const { rows, og, oh, scratch, sg, sh } = ws;
-  const col = data.cols.subarray(s.feature * data.nRows, (s.feature + 1) * data.nRows);
-  const cat = s.catBits;
-  // Side of each bin (1 = left) in a 256-entry table, so the loop below has no data-dependent
-  // branch: every row is written to both outputs and only the counters move. Split sides are
-  // unpredictable, and a mispredicted branch per row cost more than the extra stores.
-  const side = ws.side;
-  for (let b = 0; b < 255; b++) side[b] = cat ? ((cat[b >>> 5] >>> (b & 31)) & 1) : b <= s.bin ? 1 : 0;
-  side[MISSING_BIN] = s.missingLeft ? 1 : 0;
-  let l = start;
-  let r = 0;
-  for (let k = start; k < end; k++) {
-    const i = rows[k];
-    const gk = og[k];
-    const hk = oh[k];
-    const left = side[col[i]];
-    rows[l] = i;
-    og[l] = gk;
-    oh[l] = hk;
-    scratch[r] = i;
-    sg[r] = gk;
-    sh[r] = hk;
-    l += left;
-    r += 1 - left;
-  }
-  rows.set(scratch.subarray(0, r), l);
-  og.set(sg.subarray(0, r), l);
-  oh.set(sh.subarray(0, r), l);
-  return l;
+  return partitionRows(data.cols, s.feature * data.nRows, ws.side, rows, og, oh, scratch, sg, sh, start, end);
 }
