@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
 import type { BinnedData } from '../binning/bin-mapper.js';
-import { GrowWorkspace, growTree, type HistogramBuilder, serialHistogramBuilder } from '../tree/grow.js';
+import { GrowWorkspace, growTree } from '../tree/grow.js';
 import { leafOfBinnedRow, type Tree } from '../tree/tree.js';
 import { Rng } from '../util/rng.js';
-import { ParallelHistogramBuilder } from './parallel-histograms.js';
+import { ShardedGrower } from './sharded-grower.js';
 
 export interface BoostingParams {
   readonly nRounds: number;
@@ -85,29 +85,164 @@ export async function trainBoosting(
   onProgress?: (done: number, total: number) => void,
 ): Promise<BoostingResult> {
   const threads = Math.min(2, params.threads > 0 ? params.threads : availableParallelism());
-  // Worker help pays off on large tables with shallow-enough trees for the preallocated slots.
-  const parallel =
-    threads > 1 &&
-    data.nRows >= 20_000 &&
-    params.maxDepth <= 10 &&
-    data.bins.buffer instanceof SharedArrayBuffer;
-  const ws = new GrowWorkspace(data.nRows, data.nFeatures, parallel ? 2 ** params.maxDepth + 2 : 0);
-  const builder: HistogramBuilder = parallel
-    ? await ParallelHistogramBuilder.start(ws, data)
-    : serialHistogramBuilder;
+  const eta = params.learningRate;
+  const lambda = params.lambda;
+  const leafValue = (gs: number, hs: number) => (-gs / (hs + lambda)) * eta;
+  // Trees of depth <= 10 grow on two row shards (a worker takes one on large tables);
+  // deeper ones, rare in boosting, on the single-threaded node grower.
+  if (params.maxDepth > 10) return boostSerial(data, y, params, leafValue, validation, onProgress);
+  const shared = sharedData(data);
+  const ys = new Uint8Array(new SharedArrayBuffer(y.length));
+  ys.set(y);
+  const grower = new ShardedGrower(shared, ys, {
+    maxDepth: params.maxDepth,
+    lambda,
+    minChildWeight: params.minChildWeight,
+    maxCatOneHot: params.maxCatOneHot,
+    minSplitGain: params.gamma,
+    leafValue,
+    scalePosWeight: params.scalePosWeight,
+  });
+  if (threads > 1 && data.nRows >= 20_000) await grower.startWorker();
   try {
-    return boost(data, y, params, ws, builder, validation, onProgress);
+    return boostSharded(shared, ys, params, grower, validation, onProgress);
   } finally {
-    if (builder instanceof ParallelHistogramBuilder) await builder.stop();
+    await grower.stop();
   }
 }
 
-function boost(
+function sharedData(data: BinnedData): BinnedData {
+  if (data.bins.buffer instanceof SharedArrayBuffer && data.cols.buffer instanceof SharedArrayBuffer)
+    return data;
+  const copy = (a: Uint8Array) => {
+    const s = new Uint8Array(new SharedArrayBuffer(a.length));
+    s.set(a);
+    return s;
+  };
+  return { ...data, bins: copy(data.bins), cols: copy(data.cols) };
+}
+
+/** Shared per-round bookkeeping of both growers: validation loss and early stopping. */
+class RoundTracker {
+  readonly validationLoss: number[] = [];
+  private bestLoss = Number.POSITIVE_INFINITY;
+  bestRound = -1;
+  private readonly vMargin: Float64Array | null;
+
+  constructor(
+    private readonly params: BoostingParams,
+    baseMargin: number,
+    private readonly validation?: { data: BinnedData; y: Uint8Array },
+  ) {
+    this.vMargin = validation ? new Float64Array(validation.data.nRows).fill(baseMargin) : null;
+  }
+
+  /** Account for a new tree; returns true when training should stop early. */
+  add(tree: Tree, round: number): boolean {
+    const { validation, vMargin } = this;
+    if (!validation || !vMargin) return false;
+    const vd = validation.data;
+    let loss = 0;
+    for (let i = 0; i < vd.nRows; i++) {
+      vMargin[i] += tree.value[leafOfBinnedRow(tree, vd.bins, i * vd.nFeatures)];
+      const m = vMargin[i];
+      // log(1 + e^-|m|) form keeps the loss finite for large margins.
+      loss += Math.max(m, 0) - m * validation.y[i] + Math.log1p(Math.exp(-Math.abs(m)));
+    }
+    loss /= Math.max(1, vd.nRows);
+    this.validationLoss.push(loss);
+    if (loss < this.bestLoss - 1e-12) {
+      this.bestLoss = loss;
+      this.bestRound = round;
+      return false;
+    }
+    return this.params.earlyStoppingRounds > 0 && round - this.bestRound >= this.params.earlyStoppingRounds;
+  }
+
+  result(trees: Tree[], baseMargin: number): BoostingResult {
+    const keep =
+      this.validation && this.params.earlyStoppingRounds > 0 && this.bestRound >= 0
+        ? this.bestRound + 1
+        : trees.length;
+    return {
+      trees: trees.slice(0, keep),
+      baseMargin,
+      validationLoss: this.validationLoss,
+      bestRound: keep - 1,
+    };
+  }
+}
+
+/** Features of one tree: all, or a column subsample drawn from the rng. */
+function treeFeatures(nF: number, colsample: number, rng: Rng): Int32Array {
+  const all = Int32Array.from({ length: nF }, (_, f) => f);
+  if (colsample >= 1) return all;
+  const k = Math.max(1, Math.round(colsample * nF));
+  for (let i = 0; i < k; i++) {
+    const j = i + rng.int(nF - i);
+    [all[i], all[j]] = [all[j], all[i]];
+  }
+  return all.subarray(0, k).sort();
+}
+
+function boostSharded(
   data: BinnedData,
   y: Uint8Array,
   params: BoostingParams,
-  ws: GrowWorkspace,
-  builder: HistogramBuilder,
+  grower: ShardedGrower,
+  validation?: { data: BinnedData; y: Uint8Array },
+  onProgress?: (done: number, total: number) => void,
+): BoostingResult {
+  const n = data.nRows;
+  const nF = data.nFeatures;
+  const rng = new Rng(params.seed);
+  const baseMargin = baseMarginFor(y, params.scalePosWeight);
+  const margin = grower.margin;
+  margin.fill(baseMargin);
+  const rows = grower.rows;
+  const tracker = new RoundTracker(params, baseMargin, validation);
+  const trees: Tree[] = [];
+  const inSample = new Uint8Array(n);
+  for (let round = 0; round < params.nRounds; round++) {
+    let m = 0;
+    if (params.subsample < 1) {
+      for (let i = 0; i < n; i++) if (rng.next() < params.subsample) rows[m++] = i;
+    } else {
+      for (let i = 0; i < n; i++) rows[i] = i;
+      m = n;
+    }
+    const features = treeFeatures(nF, params.colsampleByTree, rng);
+    const grown = grower.grow(m, features);
+    const tree = grown.tree;
+    trees.push(tree);
+    if (m < n) inSample.fill(0);
+    const ranges = grown.leafRanges;
+    for (let j = 0; j < grown.leafNodes.length; j++) {
+      const v = tree.value[grown.leafNodes[j]];
+      for (let r = 4 * j; r < 4 * j + 4; r += 2) {
+        for (let k = ranges[r]; k < ranges[r + 1]; k++) {
+          margin[rows[k]] += v;
+          if (m < n) inSample[rows[k]] = 1;
+        }
+      }
+    }
+    if (m < n)
+      for (let i = 0; i < n; i++)
+        if (!inSample[i]) margin[i] += tree.value[leafOfBinnedRow(tree, data.bins, i * nF)];
+    if (tracker.add(tree, round)) {
+      onProgress?.(params.nRounds, params.nRounds);
+      break;
+    }
+    onProgress?.(round + 1, params.nRounds);
+  }
+  return tracker.result(trees, baseMargin);
+}
+
+function boostSerial(
+  data: BinnedData,
+  y: Uint8Array,
+  params: BoostingParams,
+  leafValue: (g: number, h: number) => number,
   validation?: { data: BinnedData; y: Uint8Array },
   onProgress?: (done: number, total: number) => void,
 ): BoostingResult {
@@ -118,90 +253,50 @@ function boost(
   const margin = new Float64Array(n).fill(baseMargin);
   const g = new Float64Array(n);
   const h = new Float64Array(n);
-  const w = new Float64Array(n);
-  for (let i = 0; i < n; i++) w[i] = y[i] ? params.scalePosWeight : 1;
-  const vMargin = validation ? new Float64Array(validation.data.nRows).fill(baseMargin) : null;
+  const ws = new GrowWorkspace(n, nF);
+  const tracker = new RoundTracker(params, baseMargin, validation);
   const trees: Tree[] = [];
-  const validationLoss: number[] = [];
-  let bestLoss = Number.POSITIVE_INFINITY;
-  let bestRound = -1;
-  const eta = params.learningRate;
-  const lambda = params.lambda;
   const growParams = {
     maxDepth: params.maxDepth,
-    lambda,
+    lambda: params.lambda,
     minChildWeight: params.minChildWeight,
     maxCatOneHot: params.maxCatOneHot,
     minSplitGain: params.gamma,
     featuresPerNode: 0,
-    leafValue: (gs: number, hs: number) => (-gs / (hs + lambda)) * eta,
+    leafValue,
   };
-  const inSample = new Uint8Array(n);
-
   for (let round = 0; round < params.nRounds; round++) {
     for (let i = 0; i < n; i++) {
       const p = sigmoid(margin[i]);
-      g[i] = (p - y[i]) * w[i];
-      h[i] = Math.max(p * (1 - p), 1e-16) * w[i];
+      const w = y[i] ? params.scalePosWeight : 1;
+      g[i] = (p - y[i]) * w;
+      h[i] = Math.max(p * (1 - p), 1e-16) * w;
     }
-    let rows: Uint32Array | null = null;
+    let sample: Uint32Array | null = null;
     if (params.subsample < 1) {
       const picked: number[] = [];
       for (let i = 0; i < n; i++) if (rng.next() < params.subsample) picked.push(i);
-      rows = Uint32Array.from(picked);
+      sample = Uint32Array.from(picked);
     }
-    let allowed: Int32Array | null = null;
-    if (params.colsampleByTree < 1) {
-      const k = Math.max(1, Math.round(params.colsampleByTree * nF));
-      const perm = Int32Array.from({ length: nF }, (_, f) => f);
-      for (let i = 0; i < k; i++) {
-        const j = i + rng.int(nF - i);
-        [perm[i], perm[j]] = [perm[j], perm[i]];
-      }
-      allowed = perm.subarray(0, k).sort();
-    }
-    const grown = growTree(data, g, h, rows, growParams, null, allowed, ws, builder);
+    const features = treeFeatures(nF, params.colsampleByTree, rng);
+    const grown = growTree(
+      data,
+      g,
+      h,
+      sample,
+      growParams,
+      null,
+      features.length === nF ? null : features,
+      ws,
+    );
     const tree = grown.tree;
     trees.push(tree);
-    // Margin update: sampled rows by their leaf ranges, the others by walking the tree.
-    if (rows === null) {
-      for (let j = 0; j < grown.leafNodes.length; j++) {
-        const v = tree.value[grown.leafNodes[j]];
-        for (let k = grown.leafStart[j]; k < grown.leafEnd[j]; k++) margin[grown.rows[k]] += v;
-      }
-    } else {
-      inSample.fill(0);
-      for (let j = 0; j < grown.leafNodes.length; j++) {
-        const v = tree.value[grown.leafNodes[j]];
-        for (let k = grown.leafStart[j]; k < grown.leafEnd[j]; k++) {
-          margin[grown.rows[k]] += v;
-          inSample[grown.rows[k]] = 1;
-        }
-      }
-      for (let i = 0; i < n; i++)
-        if (!inSample[i]) margin[i] += tree.value[leafOfBinnedRow(tree, data.bins, i * nF)];
-    }
-    if (validation && vMargin) {
-      const vd = validation.data;
-      let loss = 0;
-      for (let i = 0; i < vd.nRows; i++) {
-        vMargin[i] += tree.value[leafOfBinnedRow(tree, vd.bins, i * vd.nFeatures)];
-        const m = vMargin[i];
-        // log(1 + e^-|m|) form keeps the loss finite for large margins.
-        loss += Math.max(m, 0) - m * validation.y[i] + Math.log1p(Math.exp(-Math.abs(m)));
-      }
-      loss /= Math.max(1, vd.nRows);
-      validationLoss.push(loss);
-      if (loss < bestLoss - 1e-12) {
-        bestLoss = loss;
-        bestRound = round;
-      } else if (params.earlyStoppingRounds > 0 && round - bestRound >= params.earlyStoppingRounds) {
-        onProgress?.(params.nRounds, params.nRounds);
-        break;
-      }
+    for (let i = 0; i < n; i++) margin[i] += tree.value[leafOfBinnedRow(tree, data.bins, i * nF)];
+    if (tracker.add(tree, round)) {
+      onProgress?.(params.nRounds, params.nRounds);
+      break;
     }
     onProgress?.(round + 1, params.nRounds);
   }
-  const keep = validation && params.earlyStoppingRounds > 0 && bestRound >= 0 ? bestRound + 1 : trees.length;
-  return { trees: trees.slice(0, keep), baseMargin, validationLoss, bestRound: keep - 1 };
+  return tracker.result(trees, baseMargin);
 }

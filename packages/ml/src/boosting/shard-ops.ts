@@ -1,0 +1,104 @@
+import type { BinnedData } from '../binning/bin-mapper.js';
+import { histogramKernel } from '../tree/histogram-kernel.js';
+import { fillSide, partitionRows } from '../tree/partition.js';
+import { HIST_STRIDE } from '../tree/split.js';
+
+/**
+ * The per-shard work of one boosting tree, run by the main thread for shard 0 and by the worker
+ * (or the main thread, single-threaded) for shard 1. Each shard owns a contiguous region of the
+ * row order and its own histogram slots; the main thread adds the shards' histograms together,
+ * so the model is the same whichever thread ran which shard.
+ */
+export interface ShardMemory {
+  readonly data: BinnedData;
+  /** Row order, ordered gradients: shared by both shards, each in its own region. */
+  readonly rows: Uint32Array;
+  readonly og: Float64Array;
+  readonly oh: Float64Array;
+  readonly margin: Float64Array;
+  readonly y: Uint8Array;
+  /** Histogram slot buffers of this shard. */
+  readonly hists: Float64Array[];
+  /** This thread's scratch. */
+  readonly scratch: Uint32Array;
+  readonly sg: Float64Array;
+  readonly sh: Float64Array;
+  readonly side: Uint8Array;
+  readonly features: Int32Array;
+}
+
+/**
+ * Root step: gradients of the shard's rows (log-loss at the current margin, positives weighted by
+ * `posWeight`) into the ordered arrays, then the root histogram into `slot`. Returns [G, H].
+ */
+export function shardRoot(
+  m: ShardMemory,
+  start: number,
+  end: number,
+  posWeight: number,
+  slot: number,
+): [number, number] {
+  const { rows, og, oh, margin, y } = m;
+  let G = 0;
+  let H = 0;
+  for (let k = start; k < end; k++) {
+    const i = rows[k];
+    const p = 1 / (1 + Math.exp(-margin[i]));
+    const w = y[i] ? posWeight : 1;
+    const g = (p - y[i]) * w;
+    const h = Math.max(p * (1 - p), 1e-16) * w;
+    og[k] = g;
+    oh[k] = h;
+    G += g;
+    H += h;
+  }
+  buildInto(m, start, end, slot);
+  return [G, H];
+}
+
+/** One split to apply in a shard: partition its rows, then maybe build one child's histogram. */
+export interface ShardSplit {
+  start: number;
+  end: number;
+  feature: number;
+  bin: number;
+  missingLeft: boolean;
+  catBits: ArrayLike<number> | null;
+  /** Build the histogram of the left (1) or right (0) child into `slot`; -1 = none. */
+  buildLeft: number;
+  slot: number;
+}
+
+/** Apply a level's splits to a shard; returns each split's partition point. */
+export function shardLevel(m: ShardMemory, splits: readonly ShardSplit[], mids: Int32Array): void {
+  const { data } = m;
+  for (let k = 0; k < splits.length; k++) {
+    const s = splits[k];
+    fillSide(m.side, s.bin, s.missingLeft, s.catBits);
+    const mid = partitionRows(
+      data.cols,
+      s.feature * data.nRows,
+      m.side,
+      m.rows,
+      m.og,
+      m.oh,
+      m.scratch,
+      m.sg,
+      m.sh,
+      s.start,
+      s.end,
+    );
+    mids[k] = mid;
+    if (s.slot >= 0) {
+      if (s.buildLeft === 1) buildInto(m, s.start, mid, s.slot);
+      else buildInto(m, mid, s.end, s.slot);
+    }
+  }
+}
+
+function buildInto(m: ShardMemory, start: number, end: number, slot: number): void {
+  const hist = m.hists[slot];
+  const fs = m.features;
+  for (let k = 0; k < fs.length; k++) hist.fill(0, fs[k] * HIST_STRIDE, (fs[k] + 1) * HIST_STRIDE);
+  histogramKernel(m.data.nFeatures, fs)(m.data.bins, m.rows, m.og, m.oh, hist, start, end);
+}

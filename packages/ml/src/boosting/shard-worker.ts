@@ -1,0 +1,51 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { type ShardMemory, type ShardSplit, shardLevel, shardRoot } from './shard-ops.js';
+import { MIDS, OP_EXIT, OP_LEVEL, OP_ROOT, readSplits, SLOT } from './shard-protocol.js';
+import type { ShardWorkerInit } from './sharded-grower.js';
+
+// Worker entry: run shard 1 of each posted step (root or level) and signal completion.
+const init = workerData as ShardWorkerInit;
+const { ctl, f64 } = init;
+const n = init.data.nRows;
+const features = new Int32Array(256);
+const memory: ShardMemory = {
+  data: init.data,
+  rows: init.rows,
+  og: init.og,
+  oh: init.oh,
+  margin: init.margin,
+  y: init.y,
+  hists: Array.from(
+    { length: init.slots },
+    (_, k) => new Float64Array(init.histBuffer, 8 * init.histSize * k, init.histSize),
+  ),
+  scratch: new Uint32Array(n),
+  sg: new Float64Array(n),
+  sh: new Float64Array(n),
+  side: new Uint8Array(256),
+  features,
+};
+const splits: ShardSplit[] = [];
+const mids = new Int32Array(ctl.buffer, ctl.byteOffset + 4 * MIDS, ctl.length - MIDS);
+parentPort!.postMessage('ready');
+let last = 0;
+for (;;) {
+  Atomics.wait(ctl, SLOT.SEQ, last);
+  const seq = Atomics.load(ctl, SLOT.SEQ);
+  if (seq === last) continue;
+  last = seq;
+  const op = ctl[SLOT.OP];
+  if (op === OP_EXIT) break;
+  const nFeat = ctl[SLOT.N_FEATURES];
+  for (let k = 0; k < nFeat; k++) features[k] = ctl[SLOT.FEATURES + k];
+  const m = { ...memory, features: features.subarray(0, nFeat) };
+  if (op === OP_ROOT) {
+    const [G, H] = shardRoot(m, ctl[SLOT.A], ctl[SLOT.B], f64[0], ctl[SLOT.C]);
+    f64[1] = G;
+    f64[2] = H;
+  } else if (op === OP_LEVEL) {
+    shardLevel(m, readSplits(ctl, ctl[SLOT.A], splits), mids);
+  }
+  Atomics.store(ctl, SLOT.DONE, seq);
+  Atomics.notify(ctl, SLOT.DONE);
+}

@@ -1,0 +1,354 @@
+import { Worker } from 'node:worker_threads';
+import type { BinnedData } from '../binning/bin-mapper.js';
+import { HIST_STRIDE, type Split, type SplitConstraints, searchFeature } from '../tree/split.js';
+import type { Tree } from '../tree/tree.js';
+import { TreeBuilder } from '../tree/tree-builder.js';
+import { workerUrl } from '../util/worker-url.js';
+import { type ShardMemory, type ShardSplit, shardLevel, shardRoot } from './shard-ops.js';
+import {
+  controlBlockLength,
+  F64_SLOTS,
+  MIDS,
+  OP_EXIT,
+  OP_LEVEL,
+  OP_ROOT,
+  SLOT,
+  writeSplits,
+} from './shard-protocol.js';
+
+export interface ShardedGrowParams extends SplitConstraints {
+  readonly maxDepth: number;
+  readonly minSplitGain: number;
+  readonly leafValue: (g: number, h: number) => number;
+  readonly scalePosWeight: number;
+}
+
+/** What the shard worker receives at start. */
+export interface ShardWorkerInit {
+  readonly data: BinnedData;
+  readonly rows: Uint32Array;
+  readonly og: Float64Array;
+  readonly oh: Float64Array;
+  readonly margin: Float64Array;
+  readonly y: Uint8Array;
+  readonly histBuffer: SharedArrayBuffer;
+  readonly histSize: number;
+  readonly slots: number;
+  readonly ctl: Int32Array;
+  readonly f64: Float64Array;
+}
+
+/** A grown tree and, per leaf, the row ranges of both shards in `rows`. */
+export interface ShardedTree {
+  readonly tree: Tree;
+  readonly leafNodes: number[];
+  /** Four numbers a leaf: start0, end0, start1, end1. */
+  readonly leafRanges: number[];
+}
+
+interface Node {
+  id: number;
+  s0: number;
+  e0: number;
+  s1: number;
+  e1: number;
+  g: number;
+  h: number;
+  depth: number;
+  slot: number;
+}
+
+const sab = (bytes: number) => new SharedArrayBuffer(bytes);
+
+/**
+ * Grows boosting trees with the rows split in two shards, each partitioned and histogrammed on
+ * its own (by a worker thread when one is available, else in turn on this thread), the two
+ * histograms added here. Split search, subtraction and bookkeeping stay on this thread. The
+ * arithmetic is the same with one thread or two, so the model does not depend on the thread count.
+ */
+export class ShardedGrower {
+  readonly rows: Uint32Array;
+  readonly margin: Float64Array;
+  private readonly og: Float64Array;
+  private readonly oh: Float64Array;
+  private readonly histSize: number;
+  private readonly slots: number;
+  private readonly hist0: Float64Array[];
+  private readonly hist1: Float64Array[];
+  private readonly histBuffer1: SharedArrayBuffer;
+  private readonly free: number[] = [];
+  private readonly ctl = new Int32Array(sab(4 * controlBlockLength()));
+  private readonly f64 = new Float64Array(sab(8 * F64_SLOTS));
+  private readonly mids0: Int32Array;
+  private readonly mids1: Int32Array;
+  private readonly mem0: ShardMemory;
+  private readonly mem1: ShardMemory;
+  private worker: Worker | null = null;
+  private seq = 0;
+
+  constructor(
+    private readonly data: BinnedData,
+    private readonly y: Uint8Array,
+    private readonly params: ShardedGrowParams,
+  ) {
+    const n = data.nRows;
+    this.rows = new Uint32Array(sab(4 * n));
+    this.og = new Float64Array(sab(8 * n));
+    this.oh = new Float64Array(sab(8 * n));
+    this.margin = new Float64Array(sab(8 * n));
+    this.histSize = data.nFeatures * HIST_STRIDE;
+    this.slots = 2 ** params.maxDepth + 2;
+    const slotViews = (buffer: SharedArrayBuffer) =>
+      Array.from(
+        { length: this.slots },
+        (_, k) => new Float64Array(buffer, 8 * this.histSize * k, this.histSize),
+      );
+    this.hist0 = slotViews(sab(8 * this.histSize * this.slots));
+    this.histBuffer1 = sab(8 * this.histSize * this.slots);
+    this.hist1 = slotViews(this.histBuffer1);
+    this.mids0 = new Int32Array(1024);
+    this.mids1 = new Int32Array(this.ctl.buffer, 4 * MIDS, 1024);
+    const memory = (hists: Float64Array[]): ShardMemory => ({
+      data,
+      rows: this.rows,
+      og: this.og,
+      oh: this.oh,
+      margin: this.margin,
+      y,
+      hists,
+      scratch: new Uint32Array(n),
+      sg: new Float64Array(n),
+      sh: new Float64Array(n),
+      side: new Uint8Array(256),
+      features: new Int32Array(0),
+    });
+    this.mem0 = memory(this.hist0);
+    this.mem1 = memory(this.hist1);
+  }
+
+  /** Start the shard worker (call once; without it, both shards run on this thread). */
+  async startWorker(): Promise<void> {
+    const init: ShardWorkerInit = {
+      data: this.data,
+      rows: this.rows,
+      og: this.og,
+      oh: this.oh,
+      margin: this.margin,
+      y: this.y,
+      histBuffer: this.histBuffer1,
+      histSize: this.histSize,
+      slots: this.slots,
+      ctl: this.ctl,
+      f64: this.f64,
+    };
+    const worker = new Worker(workerUrl(import.meta.url, './shard-worker.js'), { workerData: init });
+    await new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+    });
+    this.worker = worker;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.worker) return;
+    this.ctl[SLOT.OP] = OP_EXIT;
+    Atomics.store(this.ctl, SLOT.SEQ, ++this.seq);
+    Atomics.notify(this.ctl, SLOT.SEQ);
+    await this.worker.terminate();
+    this.worker = null;
+  }
+
+  /** Run shard 1's step on the worker (returns after posting) or, with no worker, right here. */
+  private post(op: number, run1: () => void): void {
+    if (!this.worker) {
+      run1();
+      return;
+    }
+    this.ctl[SLOT.OP] = op;
+    Atomics.store(this.ctl, SLOT.SEQ, ++this.seq);
+    Atomics.notify(this.ctl, SLOT.SEQ);
+  }
+
+  private wait(): void {
+    if (!this.worker) return;
+    const seq = this.seq;
+    while (Atomics.load(this.ctl, SLOT.DONE) !== seq)
+      Atomics.wait(this.ctl, SLOT.DONE, Atomics.load(this.ctl, SLOT.DONE), 100);
+  }
+
+  /**
+   * Grow one tree on the first `m` entries of `rows` (the caller fills them: all rows, or a
+   * subsample), using features `features` (sorted).
+   */
+  grow(m: number, features: Int32Array): ShardedTree {
+    const { params, ctl, f64 } = this;
+    const half = m >> 1;
+    this.free.length = 0;
+    for (let k = this.slots - 1; k >= 0; k--) this.free.push(k);
+    const m0 = { ...this.mem0, features };
+    const m1 = { ...this.mem1, features };
+    ctl[SLOT.N_FEATURES] = features.length;
+    for (let k = 0; k < features.length; k++) ctl[SLOT.FEATURES + k] = features[k];
+
+    const rootSlot = this.free.pop()!;
+    let G1 = 0;
+    let H1 = 0;
+    ctl[SLOT.A] = half;
+    ctl[SLOT.B] = m;
+    ctl[SLOT.C] = rootSlot;
+    f64[0] = params.scalePosWeight;
+    this.post(OP_ROOT, () => ([G1, H1] = shardRoot(m1, half, m, params.scalePosWeight, rootSlot)));
+    const [G0, H0] = shardRoot(m0, 0, half, params.scalePosWeight, rootSlot);
+    this.wait();
+    if (this.worker) {
+      G1 = f64[1];
+      H1 = f64[2];
+    }
+    this.merge(rootSlot, features);
+
+    const tb = new TreeBuilder(params.leafValue);
+    const G = G0 + G1;
+    const H = H0 + H1;
+    const root: Node = {
+      id: tb.add(G, H),
+      s0: 0,
+      e0: half,
+      s1: half,
+      e1: m,
+      g: G,
+      h: H,
+      depth: 0,
+      slot: rootSlot,
+    };
+    const leafNodes: number[] = [];
+    const leafRanges: number[] = [];
+    const leaf = (n: Node) => {
+      leafNodes.push(n.id);
+      leafRanges.push(n.s0, n.e0, n.s1, n.e1);
+      if (n.slot >= 0) this.free.push(n.slot);
+    };
+    const best: Split = {
+      gain: 0,
+      feature: -1,
+      bin: 0,
+      missingLeft: false,
+      catBits: null,
+      leftG: 0,
+      leftH: 0,
+    };
+    let level: Node[] = [root];
+    while (level.length > 0) {
+      const splitNodes: Node[] = [];
+      const splits0: ShardSplit[] = [];
+      const splits1: ShardSplit[] = [];
+      const chosen: Split[] = [];
+      for (const node of level) {
+        const rowsIn = node.e0 - node.s0 + node.e1 - node.s1;
+        if (
+          node.depth >= params.maxDepth ||
+          rowsIn < 2 ||
+          node.h < 2 * params.minChildWeight ||
+          node.slot < 0
+        ) {
+          leaf(node);
+          continue;
+        }
+        const hist = this.hist0[node.slot];
+        best.gain = params.minSplitGain > 0 ? params.minSplitGain : 1e-12 * Math.max(1, node.h);
+        best.feature = -1;
+        for (let k = 0; k < features.length; k++) {
+          searchFeature(hist, features[k], this.data.features[features[k]], node.g, node.h, params, best);
+        }
+        if (best.feature < 0) {
+          leaf(node);
+          continue;
+        }
+        if (hist[best.feature * HIST_STRIDE + 255 * 2 + 1] === 0)
+          best.missingLeft = best.leftH >= node.h - best.leftH;
+        const s: Split = { ...best, catBits: best.catBits ? best.catBits.slice() : null };
+        // The children split again need histograms: build the lighter one, subtract for the other.
+        const needHist = node.depth + 1 < params.maxDepth;
+        const buildLeft = s.leftH <= node.h - s.leftH ? 1 : 0;
+        const slot = needHist ? this.free.pop()! : -1;
+        if (!needHist) this.free.push(node.slot);
+        const common = {
+          feature: s.feature,
+          bin: s.bin,
+          missingLeft: s.missingLeft,
+          catBits: s.catBits,
+          buildLeft,
+          slot,
+        };
+        splits0.push({ ...common, start: node.s0, end: node.e0 });
+        splits1.push({ ...common, start: node.s1, end: node.e1 });
+        splitNodes.push(node);
+        chosen.push(s);
+      }
+      if (splitNodes.length === 0) break;
+      ctl[SLOT.A] = splits1.length;
+      writeSplits(ctl, splits1);
+      this.post(OP_LEVEL, () => shardLevel(m1, splits1, this.mids1));
+      shardLevel(m0, splits0, this.mids0);
+      this.wait();
+      const next: Node[] = [];
+      for (let k = 0; k < splitNodes.length; k++) {
+        const node = splitNodes[k];
+        const s = chosen[k];
+        const mid0 = this.mids0[k];
+        const mid1 = this.mids1[k];
+        const depth = node.depth + 1;
+        const lg = s.leftG;
+        const lh = s.leftH;
+        const left: Node = {
+          id: tb.add(lg, lh),
+          s0: node.s0,
+          e0: mid0,
+          s1: node.s1,
+          e1: mid1,
+          g: lg,
+          h: lh,
+          depth,
+          slot: -1,
+        };
+        const right: Node = {
+          id: tb.add(node.g - lg, node.h - lh),
+          s0: mid0,
+          e0: node.e0,
+          s1: mid1,
+          e1: node.e1,
+          g: node.g - lg,
+          h: node.h - lh,
+          depth,
+          slot: -1,
+        };
+        tb.split(node.id, s, left.id, right.id, this.data);
+        const slot = splits0[k].slot;
+        if (slot >= 0) {
+          this.merge(slot, features);
+          const [small, large] = splits0[k].buildLeft === 1 ? [left, right] : [right, left];
+          small.slot = slot;
+          large.slot = node.slot;
+          const ph = this.hist0[node.slot];
+          const sh = this.hist0[slot];
+          for (let j = 0; j < features.length; j++) {
+            const o = features[j] * HIST_STRIDE;
+            for (let q = o; q < o + HIST_STRIDE; q++) ph[q] -= sh[q];
+          }
+        }
+        next.push(left, right);
+      }
+      level = next;
+    }
+    return { tree: tb.build(), leafNodes, leafRanges };
+  }
+
+  /** Add shard 1's histogram in `slot` into shard 0's. */
+  private merge(slot: number, features: Int32Array): void {
+    const a = this.hist0[slot];
+    const b = this.hist1[slot];
+    for (let j = 0; j < features.length; j++) {
+      const o = features[j] * HIST_STRIDE;
+      for (let q = o; q < o + HIST_STRIDE; q++) a[q] += b[q];
+    }
+  }
+}
