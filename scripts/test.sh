@@ -31,6 +31,9 @@ for s in "${SERVICES[@]}"; do
   fi
 done
 
+# The Python virtualenv (scikit-learn, XGBoost) that parity tests compare against.
+bash scripts/pyenv.sh >/dev/null
+
 env_lines=$(bash scripts/services.sh up)
 eval "$env_lines"
 export DATABASE_URL REDIS_URL KAFKA_BROKERS

@@ -1,11 +1,18 @@
 import { ChurnError } from '../errors/index.js';
 import { type Command, commandHelp, parseCommandArgs } from './args.js';
 import { evaluateCommand } from './commands/evaluate.js';
+import { exportCommand } from './commands/export.js';
 import { generateCommand } from './commands/generate.js';
 import { predictCommand } from './commands/predict.js';
 import { trainCommand } from './commands/train.js';
 
-const COMMANDS: readonly Command[] = [generateCommand, trainCommand, predictCommand, evaluateCommand];
+const COMMANDS: readonly Command[] = [
+  generateCommand,
+  trainCommand,
+  predictCommand,
+  evaluateCommand,
+  exportCommand,
+];
 
 function topHelp(): string {
   return [
