@@ -13,6 +13,11 @@ export type FeatureBinning =
       /** Upper bounds of bins 0..nBins-2 (a value v is in the first bin with v <= bound). */
       readonly thresholds: Float64Array;
       readonly nBins: number;
+      /**
+       * A bound above every training value: the threshold of a split that sends all values left
+       * and only missing ones right.
+       */
+      readonly upper: number;
     }
   | {
       readonly kind: 'categorical';
@@ -77,7 +82,7 @@ export function fitNumericBins(values: Float64Array, maxBins = MAX_BINS, sampleS
   }
   const bounds: number[] = [];
   if (distinct.length <= maxBins) {
-    for (let i = 0; i + 1 < distinct.length; i++) bounds.push((distinct[i] + distinct[i + 1]) / 2);
+    for (let i = 0; i + 1 < distinct.length; i++) bounds.push(midpoint(distinct[i], distinct[i + 1]));
     return Float64Array.from(bounds);
   }
   // Greedy equal-frequency cuts over distinct values: a value heavier than a bin gets its own bin.
@@ -90,13 +95,23 @@ export function fitNumericBins(values: Float64Array, maxBins = MAX_BINS, sampleS
     const target = remaining / binsLeft;
     const nextHeavy = counts[i + 1] >= target;
     if (acc >= target || nextHeavy) {
-      bounds.push((distinct[i] + distinct[i + 1]) / 2);
+      bounds.push(midpoint(distinct[i], distinct[i + 1]));
       remaining -= acc;
       acc = 0;
       binsLeft--;
     }
   }
   return Float64Array.from(bounds);
+}
+
+/**
+ * A bound between two neighbouring distinct values a < b: their midpoint, computed so that it
+ * cannot overflow, and never equal to b (with adjacent doubles the midpoint rounds to one of
+ * them; then a itself is the bound, which still sends a left and b right).
+ */
+function midpoint(a: number, b: number): number {
+  const m = a / 2 + b / 2;
+  return m >= a && m < b ? m : a;
 }
 
 /** Fit the binning of every feature column of a dataset. */
@@ -107,7 +122,11 @@ export function fitBinning(ds: Dataset, maxBins = MAX_BINS): FeatureBinning[] {
 function fitColumn(c: Column, maxBins: number): FeatureBinning {
   if (c.kind === 'numeric') {
     const thresholds = fitNumericBins(c.values, maxBins);
-    return { kind: 'numeric', name: c.name, thresholds, nBins: thresholds.length + 1 };
+    let max = 0;
+    for (let i = 0; i < c.values.length; i++) if (c.values[i] > max) max = c.values[i];
+    // Like XGBoost's last cut: comfortably above the largest value, and finite.
+    const upper = max + Math.abs(max) + 1;
+    return { kind: 'numeric', name: c.name, thresholds, nBins: thresholds.length + 1, upper };
   }
   const k = c.categories.length;
   if (k <= maxBins - 1) {

@@ -59,12 +59,13 @@ export function searchFeature(
   const nb = fb.nBins;
   if (fb.kind === 'numeric') {
     // Scan the bins in order: all of them, or only those the node's rows touched (small nodes).
-    const count = binList ? binCount : nb - 1;
+    // The last bin is a cut point only with missing values: every value left, missing right.
+    const count = binList ? binCount : hasMissing ? nb : nb - 1;
     let gl = 0;
     let hl = 0;
     for (let k = 0; k < count; k++) {
       const b = binList ? binList[k] : k;
-      if (b >= nb - 1) break;
+      if (b > nb - 1 || (b === nb - 1 && !hasMissing)) break;
       const hb = hist[base + 2 * b + 1];
       if (hb === 0) continue;
       gl += hist[base + 2 * b];

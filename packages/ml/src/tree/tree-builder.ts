@@ -46,7 +46,8 @@ export class TreeBuilder {
     } else {
       const fb = data.features[s.feature];
       this.thresholdBin[id] = s.bin;
-      this.threshold[id] = fb.kind === 'numeric' ? fb.thresholds[s.bin] : s.bin;
+      this.threshold[id] =
+        fb.kind === 'numeric' ? (s.bin < fb.thresholds.length ? fb.thresholds[s.bin] : fb.upper) : s.bin;
     }
   }
 
