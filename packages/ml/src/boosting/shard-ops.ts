@@ -99,6 +99,12 @@ export function shardLevel(m: ShardMemory, splits: readonly ShardSplit[], mids: 
 function buildInto(m: ShardMemory, start: number, end: number, slot: number): void {
   const hist = m.hists[slot];
   const fs = m.features;
-  for (let k = 0; k < fs.length; k++) hist.fill(0, fs[k] * HIST_STRIDE, (fs[k] + 1) * HIST_STRIDE);
+  for (let k = 0; k < fs.length; k++) {
+    // Only the feature's own bins and the missing pair are ever written or read.
+    const o = fs[k] * HIST_STRIDE;
+    hist.fill(0, o, o + 2 * m.data.features[fs[k]].nBins);
+    hist[o + 510] = 0;
+    hist[o + 511] = 0;
+  }
   histogramKernel(m.data.nFeatures, fs)(m.data.bins, m.rows, m.og, m.oh, hist, start, end);
 }

@@ -59,6 +59,8 @@ interface Node {
 }
 
 const sab = (bytes: number) => new SharedArrayBuffer(bytes);
+/** Offset of the missing-value bin's (g, h) pair inside a feature's histogram. */
+const MISSING_PAIR = 2 * 255;
 
 /**
  * Grows boosting trees with the rows split in two shards, each partitioned and histogrammed on
@@ -332,7 +334,10 @@ export class ShardedGrower {
           const sh = this.hist0[slot];
           for (let j = 0; j < features.length; j++) {
             const o = features[j] * HIST_STRIDE;
-            for (let q = o; q < o + HIST_STRIDE; q++) ph[q] -= sh[q];
+            const used = o + 2 * this.data.features[features[j]].nBins;
+            for (let q = o; q < used; q++) ph[q] -= sh[q];
+            ph[o + MISSING_PAIR] -= sh[o + MISSING_PAIR];
+            ph[o + MISSING_PAIR + 1] -= sh[o + MISSING_PAIR + 1];
           }
         }
         next.push(left, right);
@@ -348,7 +353,10 @@ export class ShardedGrower {
     const b = this.hist1[slot];
     for (let j = 0; j < features.length; j++) {
       const o = features[j] * HIST_STRIDE;
-      for (let q = o; q < o + HIST_STRIDE; q++) a[q] += b[q];
+      const used = o + 2 * this.data.features[features[j]].nBins;
+      for (let q = o; q < used; q++) a[q] += b[q];
+      a[o + MISSING_PAIR] += b[o + MISSING_PAIR];
+      a[o + MISSING_PAIR + 1] += b[o + MISSING_PAIR + 1];
     }
   }
 }
