@@ -82,15 +82,31 @@ export function modelFromJson(text: string): ChurnModel {
       `model file: format version ${String(doc.formatVersion)} is not supported (expected ${MODEL_FORMAT_VERSION})`,
     );
   }
+  for (const key of ['binning', 'trees'] as const) {
+    if (!Array.isArray(doc[key])) throw new Error(`model file: "${key}" must be an array`);
+  }
+  if (doc.algorithm !== 'random-forest' && doc.algorithm !== 'gradient-boosting') {
+    throw new Error(`model file: unknown algorithm ${JSON.stringify(doc.algorithm)}`);
+  }
+  if (!doc.schema || !Array.isArray((doc.schema as { features?: unknown }).features)) {
+    throw new Error('model file: "schema.features" must be an array');
+  }
   const binning = (doc.binning as Record<string, unknown>[]).map(
     (b): FeatureBinning =>
       b.kind === 'numeric'
         ? ({ ...b, thresholds: unpack(b.thresholds as PackedArray, 'f64') } as FeatureBinning)
         : (b as unknown as FeatureBinning),
   );
-  const trees = (doc.trees as Record<string, unknown>[]).map((t) => {
+  const trees = (doc.trees as Record<string, unknown>[]).map((t, i) => {
+    if (!t || !Number.isInteger(t.nNodes) || (t.nNodes as number) < 1)
+      throw new Error(`model file: tree ${i} has no nodes`);
     const out: Record<string, unknown> = { nNodes: t.nNodes };
-    for (const [k, kind] of Object.entries(TREE_FIELDS)) out[k] = unpack(t[k] as PackedArray, kind);
+    for (const [k, kind] of Object.entries(TREE_FIELDS)) {
+      const a = unpack(t[k] as PackedArray, kind);
+      if (k !== 'catBits' && a.length !== t.nNodes)
+        throw new Error(`model file: tree ${i} field ${k} has ${a.length} entries, expected ${t.nNodes}`);
+      out[k] = a;
+    }
     return out as unknown as Tree;
   });
   return { ...(doc as unknown as ChurnModel), binning, trees };
