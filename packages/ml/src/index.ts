@@ -15,3 +15,4 @@ export * from './tree/index.js';
 export * from './util/atomic-file.js';
 export { formatNumber } from './util/format-number.js';
 export { Rng } from './util/rng.js';
+export * from './reasons/index.js';

@@ -5,3 +5,4 @@ export * from './predict.js';
 export * from './serialize.js';
 export * from './train.js';
 export * from './xgboost-export.js';
+export * from './profile.js';

@@ -2,6 +2,7 @@ import type { FeatureBinning } from '../binning/bin-mapper.js';
 import type { BinaryMetrics } from '../metrics/index.js';
 import type { TableSchema } from '../schema/feature-schema.js';
 import type { Tree } from '../tree/tree.js';
+import type { FeatureProfile } from './profile.js';
 
 export type Algorithm = 'random-forest' | 'gradient-boosting';
 
@@ -29,6 +30,8 @@ export interface TrainingInfo {
   readonly timings: Readonly<Record<string, number>>;
   readonly createdAt: string;
   readonly importance: readonly FeatureImportance[];
+  /** Typical values of each feature in the training data (for reasons and monitoring). */
+  readonly profile: readonly FeatureProfile[];
 }
 
 /**

@@ -9,6 +9,7 @@ import { Rng } from '../util/rng.js';
 import { featureImportance } from './importance.js';
 import { type Algorithm, type ChurnModel, MODEL_FORMAT_VERSION, type TrainingInfo } from './model.js';
 import { predictDataset } from './predict.js';
+import { profileDataset } from './profile.js';
 
 export interface TrainOptions {
   readonly algorithm: Algorithm;
@@ -120,6 +121,7 @@ export async function trainModel(
       timings,
       createdAt: new Date().toISOString(),
       importance: featureImportance(trees, names),
+      profile: profileDataset(train),
     },
   };
   timings.totalMs = performance.now() - t0;

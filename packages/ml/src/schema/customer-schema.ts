@@ -1,3 +1,4 @@
+import { CUSTOMER_REASONS } from './customer-reasons.js';
 import type { TableSchema } from './feature-schema.js';
 
 /** Categories of the three categorical customer features. */
@@ -28,6 +29,7 @@ export const CUSTOMER_SCHEMA: TableSchema = Object.freeze({
   id: 'customer_id',
   target: 'churned',
   positiveLabel: '1',
+  reasons: CUSTOMER_REASONS,
   features: Object.freeze([
     {
       kind: 'numeric',

@@ -31,6 +31,17 @@ export interface CategoricalFeature {
 
 export type FeatureSpec = NumericFeature | CategoricalFeature;
 
+/**
+ * How to say in plain words what a feature's value means for a customer: `above` / `below` the
+ * typical value (numeric), `is` (categorical), `missing`. Placeholders: {value}, {typical}.
+ */
+export interface ReasonTemplate {
+  readonly above?: string;
+  readonly below?: string;
+  readonly is?: string;
+  readonly missing?: string;
+}
+
 export interface TableSchema {
   /** Identifier column (kept out of the features), e.g. customer_id. */
   readonly id?: string;
@@ -39,6 +50,8 @@ export interface TableSchema {
   /** Target value counted as the positive class when the label is text (e.g. "Yes"). */
   readonly positiveLabel?: string;
   readonly features: readonly FeatureSpec[];
+  /** Plain-language reason templates by feature name (optional; generic wording otherwise). */
+  readonly reasons?: Readonly<Record<string, ReasonTemplate>>;
 }
 
 /** The names of a schema's features, in order. */

@@ -1,3 +1,4 @@
+export * from './customer-reasons.js';
 export * from './customer-schema.js';
 export * from './feature-schema.js';
 export * from './infer-schema.js';
