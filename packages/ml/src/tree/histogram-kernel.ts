@@ -24,14 +24,24 @@ export function histogramKernel(nFeatures: number, features: ArrayLike<number>):
   const key = `${nFeatures}:${list.join(',')}`;
   let kernel = kernels.get(key);
   if (kernel) return kernel;
-  for (const f of list) if (!Number.isInteger(f) || f < 0 || f >= nFeatures) throw new Error(`bad feature index ${f}`);
+  for (const f of list)
+    if (!Number.isInteger(f) || f < 0 || f >= nFeatures) throw new Error(`bad feature index ${f}`);
   const lines = [
     'for (let k = start; k < end; k++) {',
     `  const gi = g[k]; const hi = h[k]; const b = rows[k] * ${nFeatures | 0}; let p = 0;`,
     ...list.map((f) => `  p = ${f * HIST_STRIDE} + (bins[b + ${f}] << 1); hist[p] += gi; hist[p + 1] += hi;`),
     '}',
   ];
-  kernel = new Function('bins', 'rows', 'g', 'h', 'hist', 'start', 'end', lines.join('\n')) as HistogramKernel;
+  kernel = new Function(
+    'bins',
+    'rows',
+    'g',
+    'h',
+    'hist',
+    'start',
+    'end',
+    lines.join('\n'),
+  ) as HistogramKernel;
   kernels.set(key, kernel);
   return kernel;
 }
