@@ -4,7 +4,10 @@ import { type ForestJob, runForestJob } from './random-forest.js';
 // Worker entry: grow this thread's share of the forest and send the trees back.
 const job = workerData as ForestJob;
 const result = runForestJob(job, () => parentPort!.postMessage({ type: 'tree' }));
-const transfer: ArrayBuffer[] = [result.oobSum.buffer as ArrayBuffer, result.oobCount.buffer as ArrayBuffer];
+const transfer: ArrayBuffer[] = result.oob.flatMap((b) => [
+  b.sum.buffer as ArrayBuffer,
+  b.count.buffer as ArrayBuffer,
+]);
 for (const t of result.trees) {
   for (const a of [
     t.feature,

@@ -46,10 +46,16 @@ export interface ForestJob {
   readonly treeIndices: readonly number[];
 }
 
+/**
+ * Out-of-bag sums are kept per block of OOB_BLOCK consecutive trees and added block by block in
+ * tree order, so the out-of-bag predictions do not depend on how trees were spread over threads.
+ */
+export const OOB_BLOCK = 10;
+
 export interface ForestJobResult {
   readonly trees: Tree[];
-  readonly oobSum: Float64Array;
-  readonly oobCount: Float64Array;
+  /** Per block of trees this job grew (ascending): the block index and its out-of-bag sums and counts. */
+  readonly oob: { block: number; sum: Float64Array; count: Float64Array }[];
 }
 
 /** Grow the trees of `job.treeIndices`; tree t always uses the same random stream, so the model does not depend on the thread count. */
@@ -70,8 +76,7 @@ export function runForestJob(job: ForestJob, onTree?: () => void): ForestJobResu
       : Math.max(1, Math.min(nF, params.maxFeatures));
   const g = new Float64Array(n);
   const h = new Float64Array(n);
-  const oobSum = new Float64Array(n);
-  const oobCount = new Float64Array(n);
+  const oob: ForestJobResult['oob'] = [];
   const trees: Tree[] = [];
   const ws = new GrowWorkspace(n, nF);
   const growParams = {
@@ -101,15 +106,20 @@ export function runForestJob(job: ForestJob, onTree?: () => void): ForestJobResu
     const { tree } = growTree(data, g, h, rows, growParams, rng, null, ws);
     trees.push(tree);
     if (params.bootstrap) {
+      const block = Math.floor(t / OOB_BLOCK);
+      if (oob.length === 0 || oob[oob.length - 1].block !== block) {
+        oob.push({ block, sum: new Float64Array(n), count: new Float64Array(n) });
+      }
+      const { sum, count } = oob[oob.length - 1];
       for (let i = 0; i < n; i++) {
         if (h[i] > 0) continue;
-        oobSum[i] += tree.value[leafOfBinnedRow(tree, data.bins, i * nF)];
-        oobCount[i]++;
+        sum[i] += tree.value[leafOfBinnedRow(tree, data.bins, i * nF)];
+        count[i]++;
       }
     }
     onTree?.();
   }
-  return { trees, oobSum, oobCount };
+  return { trees, oob };
 }
 
 /**
@@ -134,33 +144,38 @@ export async function trainForest(
     const bins = toShared(data.bins);
     const cols = toShared(data.cols);
     const ys = toShared(y);
-    const shares = Array.from({ length: threads }, (_, w) => all.filter((t) => t % threads === w));
+    const shares = shareOut(all, threads);
     results = await Promise.all(
       shares.map((treeIndices) => runInWorker({ ...base, bins, cols, y: ys, treeIndices }, tick)),
     );
   }
   // Put trees back in index order so the model is identical whatever the thread count.
   const trees: Tree[] = new Array(params.nTrees);
-  const shares =
-    results.length === 1
-      ? [all]
-      : Array.from({ length: threads }, (_, w) => all.filter((t) => t % threads === w));
+  const shares = results.length === 1 ? [all] : shareOut(all, threads);
   results.forEach((r, w) => {
     r.trees.forEach((tree, k) => {
       trees[shares[w][k]] = tree;
     });
   });
-  const oobPrediction = new Float64Array(data.nRows);
-  for (let i = 0; i < data.nRows; i++) {
-    let s = 0;
-    let c = 0;
-    for (const r of results) {
-      s += r.oobSum[i];
-      c += r.oobCount[i];
+  const blocks = results.flatMap((r) => r.oob).sort((a, b) => a.block - b.block);
+  const sum = new Float64Array(data.nRows);
+  const count = new Float64Array(data.nRows);
+  for (const b of blocks) {
+    for (let i = 0; i < data.nRows; i++) {
+      sum[i] += b.sum[i];
+      count[i] += b.count[i];
     }
-    oobPrediction[i] = c > 0 ? s / c : Number.NaN;
   }
+  const oobPrediction = new Float64Array(data.nRows);
+  for (let i = 0; i < data.nRows; i++) oobPrediction[i] = count[i] > 0 ? sum[i] / count[i] : Number.NaN;
   return { trees, oobPrediction };
+}
+
+/** Trees per worker: whole OOB blocks, dealt round-robin. */
+function shareOut(all: number[], threads: number): number[][] {
+  return Array.from({ length: threads }, (_, w) =>
+    all.filter((t) => Math.floor(t / OOB_BLOCK) % threads === w),
+  );
 }
 
 function toShared<T extends Uint8Array>(a: T): Uint8Array {
