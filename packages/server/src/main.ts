@@ -1,65 +1,56 @@
-import { mkdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import {
-  type ChurnModel,
-  CUSTOMER_SCHEMA,
-  generateCustomers,
-  saveModel,
-  takeRows,
-  trainModel,
-} from '@churn/ml';
+import { pino } from 'pino';
+import { buildApp } from './app.js';
+import type { AppContext } from './app-context.js';
+import { bootstrapModels } from './bootstrap.js';
 import { loadConfig } from './config/index.js';
+import { openDatabase } from './db/index.js';
 import { ChurnError } from './errors/index.js';
+import { Metrics } from './plugins/metrics.js';
+import { ModelRegistry } from './registry/index.js';
+import { PredictionLog, Scorer } from './scoring/index.js';
 
 /**
- * `npm start`: the platform on its embedded defaults. Until the HTTP server lands this prepares
- * the state folder: on first start it generates customers and trains v1 (Random Forest) and v2
- * (gradient boosting), then prints what it made and how to use it.
+ * `npm start`: the platform on the configured stores (embedded PGlite by default). On first start
+ * it trains and registers v1 and v2, then serves the API.
  */
 async function start(): Promise<void> {
   const config = loadConfig(process.env);
-  const modelsDir = join(config.dataDir, 'models');
-  await mkdir(modelsDir, { recursive: true });
-  const v1 = join(modelsDir, 'v1.json');
-  const v2 = join(modelsDir, 'v2.json');
-  const exists = async (p: string) =>
-    stat(p).then(
-      () => true,
-      () => false,
-    );
-  if ((await exists(v1)) && (await exists(v2))) {
-    process.stdout.write(`models already trained in ${modelsDir} (delete the folder to start over)\n`);
-    return;
-  }
+  const log = pino({ level: config.logLevel });
   const t0 = performance.now();
-  const all = generateCustomers({ rows: 25_000, seed: 2026 });
-  const train = takeRows(
-    all,
-    Array.from({ length: 20_000 }, (_, i) => i),
+  const db = await openDatabase(config);
+  const registry = new ModelRegistry(db);
+  await bootstrapModels(registry, log);
+  const aliases = await registry.aliases();
+  const champion = aliases.champion;
+  const ctx: AppContext = {
+    config,
+    db,
+    registry,
+    metrics: new Metrics(),
+    predictionLog: new PredictionLog(db, (err) => log.error({ err }, 'prediction log write failed')),
+    scorer: champion ? new Scorer(await registry.load(champion), champion) : null,
+    log,
+  };
+  const app = await buildApp(ctx);
+  await app.listen({ port: config.port, host: config.host });
+  log.info(
+    {
+      url: `http://${config.host}:${config.port}`,
+      docs: '/docs',
+      database: db.kind,
+      seconds: (performance.now() - t0) / 1000,
+    },
+    'churn platform ready',
   );
-  process.stdout.write(
-    `generated ${all.nRows} synthetic customers; training v1 (Random Forest) and v2 (gradient boosting)…\n`,
-  );
-  const report = (name: string, m: ChurnModel) =>
-    `${name}: ${m.algorithm}, ${m.trees.length} trees, held-out AUC ${m.training.metrics?.rocAuc?.toFixed(4) ?? 'n/a'} (${m.training.metricsSource})`;
-  const rf = await trainModel(train, CUSTOMER_SCHEMA, { algorithm: 'random-forest' });
-  await saveModel(v1, rf);
-  process.stdout.write(`${report('v1', rf)} → ${v1}\n`);
-  const gb = await trainModel(train, CUSTOMER_SCHEMA, {
-    algorithm: 'gradient-boosting',
-    validationFraction: 0.1,
-  });
-  await saveModel(v2, gb);
-  process.stdout.write(`${report('v2', gb)} → ${v2}\n`);
-  process.stdout.write(
-    [
-      `ready in ${((performance.now() - t0) / 1000).toFixed(1)} s. Try:`,
-      '  npx churn generate --rows 1000 --seed 7 --out customers.csv',
-      `  npx churn predict --model ${v1} --data customers.csv --out predictions.csv`,
-      `  npx churn evaluate --model ${v2} --data customers.csv --target churned`,
-      '',
-    ].join('\n'),
-  );
+  const stop = async (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    await app.close();
+    await ctx.predictionLog.flush();
+    await db.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
 }
 
 start().catch((err: unknown) => {

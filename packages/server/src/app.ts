@@ -1,0 +1,39 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { AppContext } from './app-context.js';
+import { registerErrorHandler } from './plugins/error-handler.js';
+import { registerMetrics } from './plugins/metrics.js';
+import { healthRoutes } from './routes/health.js';
+import { modelRoutes } from './routes/models.js';
+import { predictionRoutes } from './routes/predictions.js';
+
+/**
+ * Build the HTTP application on its context. Requests are validated by the same JSON Schemas
+ * that generate the OpenAPI document at /openapi.json and the interactive docs at /docs.
+ */
+export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.log as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
+  });
+  registerErrorHandler(app);
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Churn platform API',
+        version: '1.0.0',
+        description: 'Churn predictions, explanations, model registry.',
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  registerMetrics(app, ctx.metrics);
+  await app.register(async (scope) => healthRoutes(scope, ctx));
+  await app.register(async (scope) => modelRoutes(scope, ctx));
+  if (ctx.scorer) await app.register(async (scope) => predictionRoutes(scope, ctx));
+  return app;
+}

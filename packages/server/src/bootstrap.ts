@@ -1,0 +1,41 @@
+import { CUSTOMER_SCHEMA, generateCustomers, takeRows, trainModel } from '@churn/ml';
+import type { Logger } from 'pino';
+import type { ModelRegistry } from './registry/index.js';
+
+/**
+ * First start on an empty registry: train v1 (Random Forest, 100 trees, depth 15) and v2
+ * (gradient boosting, 200 rounds, learning rate 0.1) on generated customers, register them, and
+ * make v1 the champion and v2 the challenger.
+ */
+export async function bootstrapModels(registry: ModelRegistry, log: Logger, rows = 20_000): Promise<void> {
+  if ((await registry.list()).length > 0) return;
+  const t0 = performance.now();
+  const all = generateCustomers({ rows, seed: 2026 });
+  log.info(
+    { rows },
+    'first start: training v1 (random forest) and v2 (gradient boosting) on generated customers',
+  );
+  const train = takeRows(
+    all,
+    Array.from({ length: rows }, (_, i) => i),
+  );
+  const v1 = await trainModel(train, CUSTOMER_SCHEMA, { algorithm: 'random-forest' });
+  const version1 = await registry.register(v1, { description: 'v1: Random Forest on generated customers' });
+  const v2 = await trainModel(train, CUSTOMER_SCHEMA, {
+    algorithm: 'gradient-boosting',
+    validationFraction: 0.1,
+  });
+  const version2 = await registry.register(v2, {
+    description: 'v2: gradient boosting on generated customers',
+  });
+  await registry.setAlias('champion', version1);
+  await registry.setAlias('challenger', version2);
+  log.info(
+    {
+      seconds: (performance.now() - t0) / 1000,
+      v1_auc: v1.training.metrics?.rocAuc,
+      v2_auc: v2.training.metrics?.rocAuc,
+    },
+    'models trained and registered (v1 champion, v2 challenger)',
+  );
+}

@@ -1,0 +1,131 @@
+import { type ChurnModel, modelFromJson, modelToJson } from '@churn/ml';
+import type { Database } from '../db/index.js';
+import { ChurnError } from '../errors/index.js';
+
+/** A registered model version as listed by the registry (without its artifact). */
+export interface ModelVersion {
+  readonly version: number;
+  readonly algorithm: string;
+  readonly parent: number | null;
+  readonly dataHash: string;
+  readonly params: Record<string, unknown>;
+  readonly metrics: Record<string, unknown> | null;
+  readonly createdAt: string;
+  readonly description: string;
+  readonly aliases: string[];
+}
+
+export type Alias = 'champion' | 'challenger';
+
+interface Row extends Record<string, unknown> {
+  version: number;
+  algorithm: string;
+  parent: number | null;
+  data_hash: string;
+  params: Record<string, unknown>;
+  metrics: Record<string, unknown> | null;
+  created_at: Date | string;
+  description: string;
+}
+
+/**
+ * Model versions with their lineage (data hash, parameters, metrics, parent) and aliases, the
+ * artifacts stored in the database beside them.
+ */
+export class ModelRegistry {
+  constructor(private readonly db: Database) {}
+
+  /** Register a trained model; returns its new version number. */
+  async register(
+    model: ChurnModel,
+    options: { parent?: number; description?: string } = {},
+  ): Promise<number> {
+    const t = model.training;
+    return this.db.transaction(async (tx) => {
+      const [{ next }] = await tx.query<{ next: number }>(
+        'SELECT COALESCE(MAX(version), 0) + 1 AS next FROM models',
+      );
+      await tx.query(
+        `INSERT INTO models (version, algorithm, parent, data_hash, params, metrics, description, artifact)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          next,
+          model.algorithm,
+          options.parent ?? null,
+          t.dataHash,
+          JSON.stringify(t.params),
+          t.metrics ? JSON.stringify({ ...t.metrics, source: t.metricsSource }) : null,
+          options.description ?? '',
+          modelToJson(model),
+        ],
+      );
+      return Number(next);
+    });
+  }
+
+  async list(): Promise<ModelVersion[]> {
+    const rows = await this.db.query<Row>(
+      'SELECT version, algorithm, parent, data_hash, params, metrics, created_at, description FROM models ORDER BY version',
+    );
+    const aliases = await this.aliases();
+    return rows.map((r) => toVersion(r, aliases));
+  }
+
+  async get(version: number): Promise<ModelVersion> {
+    const rows = await this.db.query<Row>(
+      'SELECT version, algorithm, parent, data_hash, params, metrics, created_at, description FROM models WHERE version = $1',
+      [version],
+    );
+    if (rows.length === 0)
+      throw new ChurnError('CHURN_ERR_NOT_FOUND', `model version ${version} does not exist`);
+    return toVersion(rows[0], await this.aliases());
+  }
+
+  /** Load a version's model from its stored artifact. */
+  async load(version: number): Promise<ChurnModel> {
+    const rows = await this.db.query<{ artifact: string }>('SELECT artifact FROM models WHERE version = $1', [
+      version,
+    ]);
+    if (rows.length === 0)
+      throw new ChurnError('CHURN_ERR_NOT_FOUND', `model version ${version} does not exist`);
+    return modelFromJson(rows[0].artifact);
+  }
+
+  async setAlias(alias: Alias, version: number): Promise<void> {
+    await this.get(version);
+    await this.db.query(
+      `INSERT INTO model_aliases (alias, version) VALUES ($1, $2)
+       ON CONFLICT (alias) DO UPDATE SET version = EXCLUDED.version, updated_at = now()`,
+      [alias, version],
+    );
+  }
+
+  async removeAlias(alias: Alias): Promise<void> {
+    await this.db.query('DELETE FROM model_aliases WHERE alias = $1', [alias]);
+  }
+
+  /** alias → version. */
+  async aliases(): Promise<Record<string, number>> {
+    const rows = await this.db.query<{ alias: string; version: number }>(
+      'SELECT alias, version FROM model_aliases',
+    );
+    return Object.fromEntries(rows.map((r) => [r.alias, Number(r.version)]));
+  }
+}
+
+function toVersion(r: Row, aliases: Record<string, number>): ModelVersion {
+  return {
+    version: Number(r.version),
+    algorithm: r.algorithm,
+    parent: r.parent === null ? null : Number(r.parent),
+    dataHash: r.data_hash,
+    params: r.params,
+    metrics: r.metrics,
+    createdAt: new Date(r.created_at).toISOString(),
+    description: r.description,
+    aliases: Object.entries(aliases)
+      .filter(([, v]) => v === Number(r.version))
+      .map(([a]) => a)
+      .sort(),
+  };
+}

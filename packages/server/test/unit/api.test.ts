@@ -1,0 +1,171 @@
+import {
+  CUSTOMER_SCHEMA,
+  datasetRows,
+  generateCustomers,
+  predictDataset,
+  takeRows,
+  trainModel,
+} from '@churn/ml';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import type { AppContext } from '../../src/app-context.js';
+import { loadConfig } from '../../src/config/index.js';
+import { migrate, openPglite } from '../../src/db/index.js';
+import { Metrics } from '../../src/plugins/metrics.js';
+import { ModelRegistry } from '../../src/registry/index.js';
+import { PredictionLog, Scorer } from '../../src/scoring/index.js';
+
+const customers = generateCustomers({ rows: 3000, seed: 21 });
+const records = datasetRows(customers, 0, 20);
+let app: FastifyInstance;
+let ctx: AppContext;
+
+beforeAll(async () => {
+  const db = await openPglite();
+  await migrate(db);
+  const registry = new ModelRegistry(db);
+  const model = await trainModel(customers, CUSTOMER_SCHEMA, {
+    algorithm: 'gradient-boosting',
+    boosting: { nRounds: 20, threads: 1 },
+  });
+  const version = await registry.register(model);
+  await registry.setAlias('champion', version);
+  ctx = {
+    config: loadConfig({}),
+    db,
+    registry,
+    metrics: new Metrics(),
+    predictionLog: new PredictionLog(db, (err) => {
+      throw err;
+    }),
+    scorer: new Scorer(model, version),
+    log: pino({ level: 'silent' }),
+  };
+  app = await buildApp(ctx);
+});
+afterAll(async () => {
+  await app?.close();
+  await ctx?.db.close();
+});
+
+const predict = (body: unknown, headers: Record<string, string> = {}) =>
+  app.inject({ method: 'POST', url: '/v1/predictions', payload: body as object, headers });
+
+describe('POST /v1/predictions', () => {
+  it('scores a customer like the model does and logs the prediction', async () => {
+    const res = await predict({ customer_id: 'cus_1', features: records[0] });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    const expected = predictDataset(ctx.scorer!.model, takeRows(customers, [0]))[0];
+    expect(body.churn_probability).toBe(expected);
+    expect(body).toMatchObject({ customer_id: 'cus_1', model_version: 1 });
+    expect(['low', 'medium', 'high']).toContain(body.risk_level);
+    expect(body.prediction_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(body.recommendations.length).toBeGreaterThan(0);
+    await ctx.predictionLog.flush();
+    const rows = await ctx.db.query<{ customer_id: string }>(
+      'SELECT customer_id FROM predictions WHERE prediction_id = $1',
+      [body.prediction_id],
+    );
+    expect(rows).toEqual([{ customer_id: 'cus_1' }]);
+  });
+
+  it('scores an unknown category and a null value, and flags them', async () => {
+    const res = await predict({
+      customer_id: 'cus_2',
+      features: { ...records[1], payment_method: 'crypto', email_open_rate: null },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().flags).toEqual({
+      unseen_categories: ['payment_method'],
+      missing_features: ['email_open_rate'],
+    });
+  });
+
+  it.each([
+    ['a wrong type', { total_orders: 'many' }, '/features/total_orders'],
+    ['an out-of-range value', { email_open_rate: 1.5 }, '/features/email_open_rate'],
+    ['a negative count', { total_orders: -1 }, '/features/total_orders'],
+    ['an extra field', { favourite_colour: 'blue' }, '/features/favourite_colour'],
+  ])('refuses %s with CHURN_ERR_VALIDATION and the field path', async (_name, patch, path) => {
+    const res = await predict({ customer_id: 'c', features: { ...records[2], ...patch } });
+    expect(res.statusCode).toBe(400);
+    const { error } = res.json();
+    expect(error.code).toBe('CHURN_ERR_VALIDATION');
+    expect(error.details.map((d: { path: string }) => d.path)).toContain(path);
+  });
+
+  it('refuses a missing field, naming it', async () => {
+    const { total_orders: _dropped, ...rest } = records[3];
+    const res = await predict({ customer_id: 'c', features: rest });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toContainEqual({
+      path: '/features/total_orders',
+      message: 'is required',
+    });
+  });
+
+  it('refuses malformed JSON, a missing body field and an oversized body with 4xx codes', async () => {
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/v1/predictions',
+      payload: '{"customer_id": ',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect([bad.statusCode, bad.json().error.code]).toEqual([400, 'CHURN_ERR_VALIDATION']);
+    const noId = await predict({ features: records[0] });
+    expect(noId.json().error.details).toContainEqual({ path: '/customer_id', message: 'is required' });
+    const big = await predict({ customer_id: 'x'.repeat(2_000_000), features: records[0] });
+    expect([big.statusCode, big.json().error.code]).toEqual([413, 'CHURN_ERR_PAYLOAD_TOO_LARGE']);
+    const xml = await app.inject({
+      method: 'POST',
+      url: '/v1/predictions',
+      payload: '<customer/>',
+      headers: { 'content-type': 'application/xml' },
+    });
+    expect([xml.statusCode, xml.json().error.code]).toEqual([415, 'CHURN_ERR_UNSUPPORTED_MEDIA_TYPE']);
+  });
+});
+
+describe('service endpoints', () => {
+  it('answers health and readiness', async () => {
+    expect((await app.inject('/healthz')).json()).toEqual({ status: 'ok' });
+    const ready = await app.inject('/readyz');
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().checks).toEqual({ database: 'ok (pglite)', model: 'v1 loaded' });
+  });
+
+  it('documents the API from the validating schemas', async () => {
+    const doc = (await app.inject('/openapi.json')).json();
+    expect(doc.openapi).toMatch(/^3\./);
+    const body = doc.paths['/v1/predictions'].post.requestBody.content['application/json'].schema;
+    expect(Object.keys(body.properties.features.properties)).toEqual(
+      CUSTOMER_SCHEMA.features.map((f) => f.name),
+    );
+    expect((await app.inject('/docs/')).statusCode).toBe(200);
+  });
+
+  it('lists models with lineage and aliases', async () => {
+    const { models } = (await app.inject('/v1/models')).json();
+    expect(models).toHaveLength(1);
+    expect(models[0]).toMatchObject({ version: 1, algorithm: 'gradient-boosting', aliases: ['champion'] });
+    const one = (await app.inject('/v1/models/1')).json();
+    expect(one).toMatchObject({ version: 1 });
+    expect((await app.inject('/v1/models/7')).json().error.code).toBe('CHURN_ERR_NOT_FOUND');
+    expect((await app.inject('/v1/models/abc')).json().error.details[0].path).toBe('/params/version');
+    expect((await app.inject('/v1/models/abc')).json().error.details[0].path).toBe('/params/version');
+  });
+
+  it('exposes Prometheus metrics', async () => {
+    const text = (await app.inject('/metrics')).body;
+    expect(text).toMatch(/churn_predictions_total\{risk_level="\w+",model_version="1"\} \d+/);
+    expect(text).toContain('churn_http_request_duration_seconds_bucket');
+  });
+
+  it('answers unknown routes with CHURN_ERR_NOT_FOUND', async () => {
+    const res = await app.inject('/v2/nothing');
+    expect([res.statusCode, res.json().error.code]).toEqual([404, 'CHURN_ERR_NOT_FOUND']);
+  });
+});
