@@ -1,5 +1,5 @@
 import type { BinnedData } from '../binning/bin-mapper.js';
-import { histogramKernel } from '../tree/histogram-kernel.js';
+import type { HistogramKernel } from '../tree/histogram-kernel.js';
 import { fillSide, partitionRows } from '../tree/partition.js';
 import { HIST_STRIDE } from '../tree/split.js';
 
@@ -25,6 +25,8 @@ export interface ShardMemory {
   readonly sh: Float64Array;
   readonly side: Uint8Array;
   readonly features: Int32Array;
+  /** The histogram kernel of `features`, looked up once per tree. */
+  readonly kernel: HistogramKernel;
 }
 
 /**
@@ -106,5 +108,5 @@ function buildInto(m: ShardMemory, start: number, end: number, slot: number): vo
     hist[o + 510] = 0;
     hist[o + 511] = 0;
   }
-  histogramKernel(m.data.nFeatures, fs)(m.data.bins, m.rows, m.og, m.oh, hist, start, end);
+  m.kernel(m.data.bins, m.rows, m.og, m.oh, hist, start, end);
 }

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { histogramKernel } from '../tree/histogram-kernel.js';
 import { type ShardMemory, type ShardSplit, shardLevel, shardRoot } from './shard-ops.js';
 import { MIDS, OP_EXIT, OP_LEVEL, OP_ROOT, readSplits, SLOT } from './shard-protocol.js';
 import type { ShardWorkerInit } from './sharded-grower.js';
@@ -24,6 +25,7 @@ const memory: ShardMemory = {
   sh: new Float64Array(n),
   side: new Uint8Array(256),
   features,
+  kernel: () => {},
 };
 const splits: ShardSplit[] = [];
 const mids = new Int32Array(ctl.buffer, ctl.byteOffset + 4 * MIDS, ctl.length - MIDS);
@@ -38,7 +40,8 @@ for (;;) {
   if (op === OP_EXIT) break;
   const nFeat = ctl[SLOT.N_FEATURES];
   for (let k = 0; k < nFeat; k++) features[k] = ctl[SLOT.FEATURES + k];
-  const m = { ...memory, features: features.subarray(0, nFeat) };
+  const fs = features.subarray(0, nFeat);
+  const m = { ...memory, features: fs, kernel: histogramKernel(init.data.nFeatures, fs) };
   if (op === OP_ROOT) {
     const [G, H] = shardRoot(m, ctl[SLOT.A], ctl[SLOT.B], f64[0], ctl[SLOT.C]);
     f64[1] = G;

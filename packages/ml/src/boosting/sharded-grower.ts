@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { BinnedData } from '../binning/bin-mapper.js';
+import { histogramKernel } from '../tree/histogram-kernel.js';
 import { HIST_STRIDE, type Split, type SplitConstraints, searchFeature } from '../tree/split.js';
 import type { Tree } from '../tree/tree.js';
 import { TreeBuilder } from '../tree/tree-builder.js';
@@ -123,6 +124,7 @@ export class ShardedGrower {
       sh: new Float64Array(n),
       side: new Uint8Array(256),
       features: new Int32Array(0),
+      kernel: () => {},
     });
     this.mem0 = memory(this.hist0);
     this.mem1 = memory(this.hist1);
@@ -187,8 +189,9 @@ export class ShardedGrower {
     const half = m >> 1;
     this.free.length = 0;
     for (let k = this.slots - 1; k >= 0; k--) this.free.push(k);
-    const m0 = { ...this.mem0, features };
-    const m1 = { ...this.mem1, features };
+    const kernel = histogramKernel(this.data.nFeatures, features);
+    const m0 = { ...this.mem0, features, kernel };
+    const m1 = { ...this.mem1, features, kernel };
     ctl[SLOT.N_FEATURES] = features.length;
     for (let k = 0; k < features.length; k++) ctl[SLOT.FEATURES + k] = features[k];
 
