@@ -311,10 +311,7 @@ function drawFeatures(pool: Int32Array, k: number, rng: Rng, out: Int32Array): I
   return out.subarray(0, k);
 }
 
-/**
- * Accumulate the ordered gradients g/h[start..end) (of rows[k]) into hist, for features[f0..f1)
- * (a worker thread builds one range, the main thread the other).
- */
+/** Accumulate the ordered gradients g/h[start..end) (of rows[k]) into hist, for features[f0..f1). */
 export function buildHistogram(
   data: BinnedData,
   g: Float64Array,
