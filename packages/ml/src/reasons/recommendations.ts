@@ -52,6 +52,14 @@ const BY_FEATURE: Readonly<Record<string, { code: string; action: string; valueR
 };
 
 /**
+ * Features whose mere presence is a friction worth acting on (a failed payment, an open ticket):
+ * without an explanation at hand, these count as raising the risk when their value is above 0.
+ */
+export const FRICTION_FEATURES: readonly string[] = Object.entries(BY_FEATURE)
+  .filter(([, rule]) => rule.valueRequired)
+  .map(([feature]) => feature);
+
+/**
  * Recommended actions from the risk level and the reasons: specific fixes for the frictions
  * behind the risk (failed payments → fix the payment method; open tickets → escalate), then
  * the level's default (high → immediate outreach with an offer; low → keep regular contact).

@@ -1,11 +1,13 @@
 import {
   type ChurnModel,
   DEFAULT_RISK_THRESHOLDS,
+  FRICTION_FEATURES,
   predictRow,
   type Recommendation,
   type RiskLevel,
   recommend,
   riskLevel,
+  topReasons,
 } from '@churn/ml';
 
 export type FeatureValues = Readonly<Record<string, number | string | null>>;
@@ -29,6 +31,8 @@ export interface Score {
 export class Scorer {
   private readonly categoryIndex: (Map<string, number> | null)[];
   private readonly x: Float64Array;
+  /** Model positions of the friction features (failed payments, open tickets). */
+  private readonly frictions: number[];
 
   constructor(
     readonly model: ChurnModel,
@@ -38,6 +42,7 @@ export class Scorer {
       b.kind === 'categorical' ? new Map(b.categories.map((c, i) => [c, i] as const)) : null,
     );
     this.x = new Float64Array(model.binning.length);
+    this.frictions = model.binning.flatMap((b, f) => (FRICTION_FEATURES.includes(b.name) ? [f] : []));
   }
 
   score(features: FeatureValues): Score {
@@ -62,10 +67,15 @@ export class Scorer {
     }
     const probability = predictRow(model, x);
     const level = riskLevel(probability, DEFAULT_RISK_THRESHOLDS);
+    // Without an explanation, frictions that are present (value > 0) count as raising the risk.
+    const weights = new Float64Array(binning.length);
+    for (const f of this.frictions) if (x[f] > 0) weights[f] = x[f];
+    const context = { schema: model.schema, binning, profile: model.training.profile ?? [] };
+    const { raising } = topReasons(context, x, 0, weights, this.frictions.length);
     return {
       probability,
       riskLevel: level,
-      recommendations: recommend(level, []),
+      recommendations: recommend(level, raising),
       unseenCategories: unseen,
       missing,
     };
