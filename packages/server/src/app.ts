@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { AppContext } from './app-context.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerMetrics } from './plugins/metrics.js';
+import { feedbackRoutes } from './routes/feedback.js';
 import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
 import { predictionRoutes } from './routes/predictions.js';
@@ -35,6 +36,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   registerMetrics(app, ctx.metrics);
   await app.register(async (scope) => healthRoutes(scope, ctx));
   await app.register(async (scope) => modelRoutes(scope, ctx));
+  await app.register(async (scope) => feedbackRoutes(scope, ctx));
   if (ctx.scorer) await app.register(async (scope) => predictionRoutes(scope, ctx));
   return app;
 }

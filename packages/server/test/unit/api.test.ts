@@ -129,6 +129,50 @@ describe('POST /v1/predictions', () => {
   });
 });
 
+describe('POST /v1/feedback', () => {
+  it('records an outcome for a prediction just served, and for a customer', async () => {
+    const served = (await predict({ customer_id: 'cus_fb', features: records[4] })).json();
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/feedback',
+      payload: { prediction_id: served.prediction_id, churned: true },
+    });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({
+      customer_id: 'cus_fb',
+      churned: true,
+      prediction_id: served.prediction_id,
+    });
+    const byCustomer = await app.inject({
+      method: 'POST',
+      url: '/v1/feedback',
+      payload: { customer_id: 'cus_x', churned: false },
+    });
+    expect(byCustomer.statusCode).toBe(201);
+    const rows = await ctx.db.query<{ customer_id: string; churned: boolean }>(
+      'SELECT customer_id, churned FROM feedback ORDER BY id',
+    );
+    expect(rows).toEqual([
+      { customer_id: 'cus_fb', churned: true },
+      { customer_id: 'cus_x', churned: false },
+    ]);
+  });
+
+  it.each([
+    ['no identifier', { churned: true }, 400, 'CHURN_ERR_VALIDATION'],
+    ['a non-boolean outcome', { customer_id: 'c', churned: 'yes' }, 400, 'CHURN_ERR_VALIDATION'],
+    [
+      'an unknown prediction',
+      { prediction_id: '00000000-0000-4000-8000-000000000000', churned: true },
+      404,
+      'CHURN_ERR_NOT_FOUND',
+    ],
+  ])('refuses %s', async (_name, payload, status, code) => {
+    const res = await app.inject({ method: 'POST', url: '/v1/feedback', payload });
+    expect([res.statusCode, res.json().error.code]).toEqual([status, code]);
+  });
+});
+
 describe('service endpoints', () => {
   it('answers health and readiness', async () => {
     expect((await app.inject('/healthz')).json()).toEqual({ status: 'ok' });
