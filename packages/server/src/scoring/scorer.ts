@@ -8,6 +8,7 @@ import {
   recommend,
   riskLevel,
   topReasons,
+  warmUp,
 } from '@churn/ml';
 
 export type FeatureValues = Readonly<Record<string, number | string | null>>;
@@ -43,6 +44,7 @@ export class Scorer {
     );
     this.x = new Float64Array(model.binning.length);
     this.frictions = model.binning.flatMap((b, f) => (FRICTION_FEATURES.includes(b.name) ? [f] : []));
+    warmUp(model);
   }
 
   score(features: FeatureValues): Score {
