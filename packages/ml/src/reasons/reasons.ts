@@ -28,7 +28,7 @@ export function formatValue(spec: FeatureSpec | undefined, v: number | string | 
   if (typeof v === 'string') return v.replaceAll('_', ' ');
   if (spec?.kind === 'numeric') {
     if (spec.unit === 'ratio') return `${Math.round(v * 100)}%`;
-    if (spec.unit === 'USD') return v.toFixed(2);
+    if (spec.unit === 'USD') return `$${v.toFixed(2)}`;
     if (spec.integer) return String(Math.round(v));
   }
   return Number.isInteger(v) ? String(v) : String(Math.round(v * 100) / 100);

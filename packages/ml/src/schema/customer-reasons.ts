@@ -19,8 +19,8 @@ export const CUSTOMER_REASONS: Readonly<Record<string, ReasonTemplate>> = Object
     below: 'Only {value} orders placed — typical customers have {typical}',
   },
   total_revenue: {
-    above: 'Spent ${value} in total, above the typical ${typical}',
-    below: 'Spent only ${value} in total (typical: ${typical})',
+    above: 'Spent {value} in total, above the typical {typical}',
+    below: 'Spent only {value} in total (typical: {typical})',
   },
   days_since_last_order: {
     above: 'No order for {value} days — typical customers last ordered {typical} days ago',
@@ -31,8 +31,8 @@ export const CUSTOMER_REASONS: Readonly<Record<string, ReasonTemplate>> = Object
     below: 'Orders only {value} times a month (typical: {typical})',
   },
   avg_order_value: {
-    above: 'Average basket ${value}, above the typical ${typical}',
-    below: 'Average basket ${value}, below the typical ${typical}',
+    above: 'Average basket {value}, above the typical {typical}',
+    below: 'Average basket {value}, below the typical {typical}',
   },
   website_visits_30d: {
     above: '{value} visits in the last 30 days (typical: {typical})',
