@@ -6,6 +6,7 @@
 export * from './binning/index.js';
 export * from './boosting/index.js';
 export * from './data/index.js';
+export * from './explain/index.js';
 export * from './forest/index.js';
 export * from './metrics/index.js';
 export * from './model/index.js';

@@ -1,6 +1,7 @@
 import { ChurnError } from '../errors/index.js';
 import { type Command, commandHelp, parseCommandArgs } from './args.js';
 import { evaluateCommand } from './commands/evaluate.js';
+import { explainCommand } from './commands/explain.js';
 import { exportCommand } from './commands/export.js';
 import { generateCommand } from './commands/generate.js';
 import { predictCommand } from './commands/predict.js';
@@ -12,6 +13,7 @@ const COMMANDS: readonly Command[] = [
   predictCommand,
   evaluateCommand,
   exportCommand,
+  explainCommand,
 ];
 
 function topHelp(): string {

@@ -1,0 +1,154 @@
+import type { Tree } from '../tree/tree.js';
+import { coverFraction } from './tree-paths.js';
+
+/*
+ * The per-model precomputation of the fast TreeSHAP (closing-shap.ts): every tree in one flat
+ * pre-order layout (the left child is the next node), and for every edge the static part of the
+ * algorithm — which features "close" there, with their cover products, and how many polynomial
+ * coefficients and moments the subtree below needs.
+ *
+ * A feature closes on the edge into node c when it is split on at or above c's parent and nowhere
+ * in c's subtree: from there down, every leaf's weights for that feature are final (the product
+ * Q_j of its cover fractions, and whether the row follows all its splits, P_j).
+ */
+
+/** The flat arrays of a model's trees for {@link ClosingTreeShap}. */
+export interface ClosingLayout {
+  readonly nFeatures: number;
+  /** Leaf: -1. Split: feature << 2 | categorical << 1 | defaultLeft. */
+  readonly meta: Int32Array;
+  /** Threshold (numeric split), offset into `catBits` (categorical split) or leaf value. */
+  readonly split: Float64Array;
+  /** Right child of a split (the left child is the next node). */
+  readonly right: Int32Array;
+  readonly catBits: Uint32Array;
+  /** Features closing on the edge into node i: closeFeature/closeCover[closeStart[i] .. closeStart[i + 1]). */
+  readonly closeStart: Int32Array;
+  readonly closeFeature: Int32Array;
+  /** The closing feature's product of cover fractions over its splits on the path. */
+  readonly closeCover: Float64Array;
+  /** Degree of a split node's subtree polynomial (0 for leaves). */
+  readonly degree: Int32Array;
+  /** Number of moments a split node needs (0 for leaves). */
+  readonly moments: Int32Array;
+  /** First node of each tree. */
+  readonly roots: Int32Array;
+  /** Per-level stride of the scratch buffers: the largest degree + 1 or moment count, plus one. */
+  readonly stride: number;
+  /** Scratch levels needed: the deepest split's depth + 2. */
+  readonly levels: number;
+}
+
+/** Lay out trees for the closing-point TreeSHAP; `nFeatures` is the model's feature count. */
+export function buildClosingLayout(trees: readonly Tree[], nFeatures: number): ClosingLayout {
+  let total = 0;
+  for (const t of trees) total += t.nNodes;
+  const out = {
+    meta: new Int32Array(total),
+    split: new Float64Array(total),
+    right: new Int32Array(total),
+    degree: new Int32Array(total),
+    moments: new Int32Array(total),
+    closeStart: new Int32Array(total + 1),
+  };
+  const closeFeature: number[] = [];
+  const closeCover: number[] = [];
+  const roots = new Int32Array(trees.length);
+  const bits: number[] = [];
+  const words = Math.max(1, Math.ceil(nFeatures / 32));
+  let next = 0;
+  let stride = 2;
+  let levels = 2;
+
+  trees.forEach((t, ti) => {
+    roots[ti] = next;
+    const catBase = bits.length;
+    for (const w of t.catBits) bits.push(w);
+    const used = subtreeFeatures(t, words);
+    const has = (n: number, f: number) => (used[n * words + (f >>> 5)] & (1 << (f & 31))) !== 0;
+    const cum = new Float64Array(nFeatures).fill(1);
+    const seen = new Uint8Array(nFeatures);
+    const seenList: number[] = [];
+
+    // Pre-order placement; `closing` lists the features closing on the edge into n.
+    const place = (
+      n: number,
+      closing: readonly number[],
+      depth: number,
+    ): { slot: number; deg: number; mom: number } => {
+      const s = next++;
+      out.closeStart[s] = closeFeature.length;
+      for (const j of closing) {
+        closeFeature.push(j);
+        closeCover.push(cum[j]);
+      }
+      const f = t.feature[n];
+      if (f < 0) {
+        out.meta[s] = -1;
+        out.split[s] = t.value[n];
+        return { slot: s, deg: 0, mom: 0 };
+      }
+      levels = Math.max(levels, depth + 2);
+      const cat = t.catOffset[n] >= 0;
+      out.meta[s] = (f << 2) | (cat ? 2 : 0) | (t.defaultLeft[n] ? 1 : 0);
+      out.split[s] = cat ? catBase + t.catOffset[n] : t.threshold[n];
+      const firstSeen = seen[f] === 0;
+      if (firstSeen) seenList.push(f);
+      seen[f] = 1;
+      const before = cum[f];
+      let deg = 0;
+      let mom = 0;
+      for (const c of [t.left[n], t.right[n]]) {
+        cum[f] = before * coverFraction(t, n, c);
+        // Seen features split on below n but not below c close on this edge.
+        const closes = seenList.filter((j) => has(n, j) && !has(c, j));
+        const child = place(c, closes, depth + 1);
+        if (c === t.right[n]) out.right[s] = child.slot;
+        deg = Math.max(deg, closes.length + child.deg);
+        mom = Math.max(mom, closes.length + Math.max(child.deg, child.mom));
+      }
+      cum[f] = before;
+      if (firstSeen) {
+        seenList.pop();
+        seen[f] = 0;
+      }
+      out.degree[s] = deg;
+      out.moments[s] = mom;
+      stride = Math.max(stride, deg + 2, mom + 1);
+      return { slot: s, deg, mom };
+    };
+    place(0, [], 0);
+  });
+  out.closeStart[total] = closeFeature.length;
+  return {
+    nFeatures,
+    ...out,
+    catBits: Uint32Array.from(bits),
+    closeFeature: Int32Array.from(closeFeature),
+    closeCover: Float64Array.from(closeCover),
+    roots,
+    stride,
+    levels,
+  };
+}
+
+/** For every node, the bitset (`words` 32-bit words) of the features split on in its subtree. */
+function subtreeFeatures(t: Tree, words: number): Uint32Array {
+  const order: number[] = [];
+  const stack = [0];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    order.push(n);
+    if (t.feature[n] >= 0) stack.push(t.right[n], t.left[n]);
+  }
+  const used = new Uint32Array(t.nNodes * words);
+  for (let k = order.length - 1; k >= 0; k--) {
+    const n = order[k];
+    const f = t.feature[n];
+    if (f < 0) continue;
+    for (let w = 0; w < words; w++)
+      used[n * words + w] = used[t.left[n] * words + w] | used[t.right[n] * words + w];
+    used[n * words + (f >>> 5)] |= 1 << (f & 31);
+  }
+  return used;
+}
