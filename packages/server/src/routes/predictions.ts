@@ -9,6 +9,19 @@ interface PredictionBody {
   features: Record<string, number | string | null>;
 }
 
+const reasonSchema = {
+  type: 'object',
+  properties: {
+    feature: { type: 'string' },
+    label: { type: 'string' },
+    value: { type: ['number', 'string', 'null'] },
+    typical: { type: ['number', 'string', 'null'] },
+    contribution: { type: 'number' },
+    direction: { type: 'string', enum: ['raises', 'lowers'] },
+    text: { type: 'string' },
+  },
+} as const;
+
 const predictionResponse = {
   type: 'object',
   properties: {
@@ -29,6 +42,22 @@ const predictionResponse = {
         },
       },
     },
+    explanation: {
+      type: 'object',
+      properties: {
+        output_space: { type: 'string', enum: ['probability', 'log-odds'] },
+        base_value: { type: 'number' },
+        values: { type: 'object', additionalProperties: { type: 'number' } },
+        probability_values: { type: 'object', additionalProperties: { type: 'number' } },
+        reasons: {
+          type: 'object',
+          properties: {
+            raising: { type: 'array', items: reasonSchema },
+            lowering: { type: 'array', items: reasonSchema },
+          },
+        },
+      },
+    },
     flags: {
       type: 'object',
       properties: {
@@ -43,13 +72,20 @@ const predictionResponse = {
 export async function predictionRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const schema = ctx.scorer?.model.schema;
   if (!schema) throw new Error('prediction routes need a loaded model');
-  app.post<{ Body: PredictionBody }>(
+  app.post<{ Body: PredictionBody; Querystring: { explain?: 'true' | 'false' } }>(
     '/v1/predictions',
     {
       schema: {
         tags: ['predictions'],
         summary: "Predict a customer's churn probability, risk level and recommended actions",
         body: predictionRequestSchema(schema),
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            explain: { type: 'string', enum: ['true', 'false'], description: 'Add SHAP values and reasons' },
+          },
+        },
         response: { 200: predictionResponse },
       },
     },
@@ -57,7 +93,8 @@ export async function predictionRoutes(app: FastifyInstance, ctx: AppContext): P
       const scorer = ctx.scorer;
       if (!scorer) throw new ChurnError('CHURN_ERR_UNAVAILABLE', 'no model is loaded');
       const { customer_id, features } = request.body;
-      const s = scorer.score(features);
+      const explain = request.query.explain === 'true';
+      const s = explain ? scorer.explain(features) : scorer.score(features);
       const predictionId = randomUUID();
       ctx.predictionLog.add({
         predictionId,
@@ -79,6 +116,7 @@ export async function predictionRoutes(app: FastifyInstance, ctx: AppContext): P
         model_version: scorer.version,
         recommendations: s.recommendations,
         flags: { unseen_categories: s.unseenCategories, missing_features: s.missing },
+        ...('explanation' in s ? { explanation: s.explanation } : {}),
       };
     },
   );

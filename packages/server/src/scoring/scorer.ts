@@ -2,11 +2,14 @@ import {
   type ChurnModel,
   DEFAULT_RISK_THRESHOLDS,
   FRICTION_FEATURES,
+  logOddsToProbability,
   predictRow,
+  type Reason,
   type Recommendation,
   type RiskLevel,
   recommend,
   riskLevel,
+  TreeExplainer,
   topReasons,
   warmUp,
 } from '@churn/ml';
@@ -24,6 +27,18 @@ export interface Score {
   readonly missing: string[];
 }
 
+/** SHAP values and reasons for one scored customer. */
+export interface Explanation {
+  /** Space of `values` and `base_value`: probability (forest) or log-odds (boosting). */
+  readonly output_space: 'probability' | 'log-odds';
+  readonly base_value: number;
+  /** SHAP value per feature; base_value + their sum = the model output. */
+  readonly values: Record<string, number>;
+  /** For log-odds models: the values rescaled to probability for display (approximation). */
+  readonly probability_values?: Record<string, number>;
+  readonly reasons: { raising: Reason[]; lowering: Reason[] };
+}
+
 /**
  * Scores validated feature records with one model: encodes a record into the model's layout
  * (categories to their index, unknown categories and nulls to NaN), predicts, and derives the
@@ -32,6 +47,8 @@ export interface Score {
 export class Scorer {
   private readonly categoryIndex: (Map<string, number> | null)[];
   private readonly x: Float64Array;
+  /** Built on the first explanation request (a boosting model's tables take a moment). */
+  private explainer: TreeExplainer | null = null;
   /** Model positions of the friction features (failed payments, open tickets). */
   private readonly frictions: number[];
 
@@ -45,6 +62,32 @@ export class Scorer {
     this.x = new Float64Array(model.binning.length);
     this.frictions = model.binning.flatMap((b, f) => (FRICTION_FEATURES.includes(b.name) ? [f] : []));
     warmUp(model);
+  }
+
+  /**
+   * Score and explain a customer: SHAP values, the top reasons raising and lowering the risk, and
+   * recommendations driven by those reasons.
+   */
+  explain(features: FeatureValues): Score & { explanation: Explanation } {
+    const s = this.score(features);
+    this.explainer ??= new TreeExplainer(this.model);
+    const ex = this.explainer;
+    const phi = ex.shap(this.x, 0);
+    const { model } = this;
+    const names = model.binning.map((b) => b.name);
+    const byName = (v: Float64Array) => Object.fromEntries(names.map((n, f) => [n, v[f]]));
+    const context = { schema: model.schema, binning: model.binning, profile: model.training.profile ?? [] };
+    const reasons = topReasons(context, this.x, 0, phi, 3);
+    const explanation: Explanation = {
+      output_space: ex.outputSpace,
+      base_value: ex.expectedValue,
+      values: byName(phi),
+      ...(ex.outputSpace === 'log-odds'
+        ? { probability_values: byName(logOddsToProbability(phi, ex.expectedValue).values) }
+        : {}),
+      reasons,
+    };
+    return { ...s, recommendations: recommend(s.riskLevel, reasons.raising), explanation };
   }
 
   score(features: FeatureValues): Score {

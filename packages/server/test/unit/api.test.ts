@@ -72,6 +72,38 @@ describe('POST /v1/predictions', () => {
     expect(rows).toEqual([{ customer_id: 'cus_1' }]);
   });
 
+  it('explains on request: SHAP values adding up to the output, reasons and reason-driven actions', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/predictions?explain=true',
+      payload: { customer_id: 'cus_ex', features: { ...records[5], failed_payment_count: 3 } },
+    });
+    expect(res.statusCode).toBe(200);
+    const { explanation, churn_probability, recommendations } = res.json();
+    expect(explanation.output_space).toBe('log-odds');
+    const values = Object.values(explanation.values) as number[];
+    expect(values).toHaveLength(21);
+    const margin = explanation.base_value + values.reduce((a, b) => a + b, 0);
+    expect(1 / (1 + Math.exp(-margin))).toBeCloseTo(churn_probability, 9);
+    const pv = Object.values(explanation.probability_values) as number[];
+    expect(1 / (1 + Math.exp(-explanation.base_value)) + pv.reduce((a, b) => a + b, 0)).toBeCloseTo(
+      churn_probability,
+      9,
+    );
+    expect(explanation.reasons.raising.length).toBeGreaterThan(0);
+    for (const r of explanation.reasons.raising) expect(r.contribution).toBeGreaterThan(0);
+    expect(typeof explanation.reasons.raising[0].text).toBe('string');
+    expect(recommendations.length).toBeGreaterThan(0);
+    const plain = (await predict({ customer_id: 'cus_ex', features: records[5] })).json();
+    expect(plain.explanation).toBeUndefined();
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/v1/predictions?explain=yes',
+      payload: { customer_id: 'c', features: records[5] },
+    });
+    expect([bad.statusCode, bad.json().error.details[0].path]).toEqual([400, '/querystring/explain']);
+  });
+
   it('scores an unknown category and a null value, and flags them', async () => {
     const res = await predict({
       customer_id: 'cus_2',
