@@ -1,14 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { XGBoostHarness } from '../../test/xgboost-harness.js';
 import type { Column } from '../data/dataset.js';
 import type { ChurnModel } from '../model/model.js';
-import { type EncodedRows, encodeDataset } from '../model/predict.js';
+import { encodeDataset } from '../model/predict.js';
 import { trainModel } from '../model/train.js';
-import { toXGBoostJsonString } from '../model/xgboost-export.js';
 import { CUSTOMER_SCHEMA } from '../schema/customer-schema.js';
 import { generateCustomers } from '../synth/index.js';
 import { TreeExplainer } from './tree-explainer.js';
@@ -21,20 +16,11 @@ import { TreeExplainer } from './tree-explainer.js';
  * Python + xgboost via scripts/pyenv.sh; when they are unavailable the suite fails (no skip).
  */
 
-const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
-const PARITY_SCRIPT = join(REPO, 'bench/python/xgb_parity.py');
-
-let python = '';
-let dir = '';
+let xgb: XGBoostHarness;
 let model: ChurnModel;
 
 beforeAll(async () => {
-  python = execFileSync('bash', [join(REPO, 'scripts/pyenv.sh')], {
-    cwd: REPO,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }).trim();
-  dir = mkdtempSync(join(tmpdir(), 'churn-shap-parity-'));
+  xgb = XGBoostHarness.start('churn-shap-parity-');
   model = await trainModel(generateCustomers({ rows: 3000, seed: 31 }), CUSTOMER_SCHEMA, {
     algorithm: 'gradient-boosting',
     boosting: { nRounds: 30, maxDepth: 6, threads: 1 },
@@ -42,22 +28,8 @@ beforeAll(async () => {
 }, 900_000);
 
 afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  xgb?.close();
 });
-
-/** Encoded rows as CSV: feature-name header, shortest round-trip numbers, '' = missing. */
-function writeRows(path: string, rows: EncodedRows): void {
-  const lines = [model.binning.map((b) => b.name).join(',')];
-  for (let i = 0; i < rows.nRows; i++) {
-    const cells: string[] = [];
-    for (let f = 0; f < rows.nFeatures; f++) {
-      const v = rows.x[i * rows.nFeatures + f];
-      cells.push(Number.isNaN(v) ? '' : String(v));
-    }
-    lines.push(cells.join(','));
-  }
-  writeFileSync(path, `${lines.join('\n')}\n`);
-}
 
 describe('TreeSHAP parity with xgboost pred_contribs', () => {
   it('gives the same per-feature values and bias, incl. missing values and unseen categories', () => {
@@ -79,17 +51,10 @@ describe('TreeSHAP parity with xgboost pred_contribs', () => {
     expect(rows.missingRows).toBeGreaterThan(0);
     expect(rows.unseenCategories.shipping_method).toBeGreaterThan(0);
 
-    const modelPath = join(dir, 'model.json');
-    const rowsPath = join(dir, 'rows.csv');
-    writeFileSync(modelPath, toXGBoostJsonString(model));
-    writeRows(rowsPath, rows);
-    const stdout = execFileSync(python, [PARITY_SCRIPT, modelPath, rowsPath, '--contribs'], {
-      cwd: REPO,
-      encoding: 'utf8',
-      maxBuffer: 256 * 1024 * 1024,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out = JSON.parse(stdout) as { feature_names: string[]; contribs: number[][] };
+    const out = xgb.run('model', model, rows, ['--contribs']) as {
+      feature_names: string[];
+      contribs: number[][];
+    };
     expect(out.feature_names).toEqual(model.binning.map((b) => b.name));
 
     const explainer = new TreeExplainer(model);

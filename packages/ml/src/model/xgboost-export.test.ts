@@ -1,9 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ParityOutput, XGBoostHarness } from '../../test/xgboost-harness.js';
 import type { Column, Dataset } from '../data/dataset.js';
 import { CUSTOMER_SCHEMA } from '../schema/customer-schema.js';
 import { inferSchema } from '../schema/infer-schema.js';
@@ -29,64 +26,18 @@ import {
  * scripts/pyenv.sh; when they are unavailable the suite fails (it does not skip).
  */
 
-const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
-const PARITY_SCRIPT = join(REPO, 'bench/python/xgb_parity.py');
 const TOLERANCE = 1e-6;
 
-interface ParityOutput {
-  xgboost_version: string;
-  feature_names: string[];
-  probabilities: number[];
-  margins?: number[];
-  contribs?: number[][];
-  leaves?: number[][];
-  resave?: { path: string; max_abs_diff: number };
-}
-
-let python = '';
-let dir = '';
+let xgb: XGBoostHarness;
 
 beforeAll(() => {
   // Throws (failing the suite) when the venv cannot be created; may install on a cold machine.
-  python = execFileSync('bash', [join(REPO, 'scripts/pyenv.sh')], {
-    cwd: REPO,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }).trim();
-  dir = mkdtempSync(join(tmpdir(), 'churn-xgb-export-'));
+  xgb = XGBoostHarness.start('churn-xgb-export-');
 }, 900_000);
 
 afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  xgb?.close();
 });
-
-/** Encoded rows as CSV: header of feature names, numbers in shortest round-trip form, '' = missing. */
-function writeEncodedCsv(path: string, model: ChurnModel, rows: EncodedRows): void {
-  const lines = [model.binning.map((b) => b.name).join(',')];
-  for (let i = 0; i < rows.nRows; i++) {
-    const cells: string[] = [];
-    for (let f = 0; f < rows.nFeatures; f++) {
-      const v = rows.x[i * rows.nFeatures + f];
-      cells.push(Number.isNaN(v) ? '' : String(v));
-    }
-    lines.push(cells.join(','));
-  }
-  writeFileSync(path, `${lines.join('\n')}\n`);
-}
-
-function runParity(name: string, model: ChurnModel, rows: EncodedRows, flags: string[]): ParityOutput {
-  const modelPath = join(dir, `${name}.json`);
-  const csvPath = join(dir, `${name}.csv`);
-  writeFileSync(modelPath, toXGBoostJsonString(model));
-  writeEncodedCsv(csvPath, model, rows);
-  const stdout = execFileSync(python, [PARITY_SCRIPT, modelPath, csvPath, ...flags], {
-    cwd: REPO,
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return JSON.parse(stdout) as ParityOutput;
-}
 
 /** Asserts identical leaves in every tree and probabilities within TOLERANCE; returns the max diff. */
 function expectParity(model: ChurnModel, rows: EncodedRows, out: ParityOutput): number {
@@ -448,11 +399,11 @@ describe('exportXGBoostJson', () => {
     expect(heldOut.missingRows).toBeGreaterThan(0);
     expect(heldOut.unseenCategories.payment_method).toBeGreaterThan(0);
     const rows = concatRows(heldOut, thresholdProbes(customers, heldOut));
-    const out = runParity('customers', customers, rows, [
+    const out = xgb.run('customers', customers, rows, [
       '--leaves',
       '--contribs',
       '--resave',
-      join(dir, 'customers.resaved.json'),
+      xgb.path('customers.resaved.json'),
     ]);
     expectParity(customers, rows, out);
 
@@ -518,7 +469,7 @@ describe('exportXGBoostJson', () => {
     const edge = smallEdgeRows(small, 1500);
     expect(edge.unseenCategories.color).toBeGreaterThan(0);
     const rows = concatRows(edge, thresholdProbes(small, edge));
-    const out = runParity('small', small, rows, ['--leaves']);
+    const out = xgb.run('small', small, rows, ['--leaves']);
     expectParity(small, rows, out);
   });
 });
