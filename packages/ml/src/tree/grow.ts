@@ -31,24 +31,13 @@ export interface GrownTree {
 const SMALL_NODE = 48;
 
 /** One histogram to build: the rows in [start, end) of the workspace into slot `slot`. */
-export interface HistogramTask {
+interface HistogramTask {
   start: number;
   end: number;
   slot: number;
 }
 
-/**
- * Builds the histograms of one tree level. The default runs in this thread; the boosting
- * learner plugs in one that shares the work with a worker thread.
- */
-export interface HistogramBuilder {
-  build(ws: GrowWorkspace, data: BinnedData, tasks: readonly HistogramTask[], features: Int32Array): void;
-}
-
-/**
- * Buffers reused across the trees of one training run: the row order, the ordered gradients and
- * the histogram slots (on shared memory when worker threads read them).
- */
+/** Buffers reused across the trees of one training run: row order, ordered gradients, histogram slots. */
 export class GrowWorkspace {
   readonly rows: Uint32Array;
   readonly og: Float64Array;
@@ -61,36 +50,24 @@ export class GrowWorkspace {
   readonly histSize: number;
   readonly hists: Float64Array[] = [];
   private readonly free: number[] = [];
-  readonly histBuffer: SharedArrayBuffer | null;
 
   constructor(
     readonly capacity: number,
     readonly nFeatures: number,
-    /** Histogram slots preallocated on shared memory; 0 = plain memory, grown on demand. */
-    sharedSlots = 0,
   ) {
-    const shared = sharedSlots > 0;
-    const f64 = (n: number) =>
-      new Float64Array(shared ? new SharedArrayBuffer(8 * n) : new ArrayBuffer(8 * n));
-    this.rows = new Uint32Array(shared ? new SharedArrayBuffer(4 * capacity) : new ArrayBuffer(4 * capacity));
-    this.og = f64(capacity);
-    this.oh = f64(capacity);
+    this.rows = new Uint32Array(capacity);
+    this.og = new Float64Array(capacity);
+    this.oh = new Float64Array(capacity);
     this.scratch = new Uint32Array(capacity);
     this.sg = new Float64Array(capacity);
     this.sh = new Float64Array(capacity);
     this.histSize = nFeatures * HIST_STRIDE;
-    this.histBuffer = shared ? new SharedArrayBuffer(8 * this.histSize * sharedSlots) : null;
-    for (let k = 0; k < sharedSlots; k++) {
-      this.hists.push(new Float64Array(this.histBuffer!, 8 * this.histSize * k, this.histSize));
-      this.free.push(sharedSlots - 1 - k);
-    }
   }
 
   /** A histogram slot (contents undefined: builders clear what they fill). */
   take(): number {
     const slot = this.free.pop();
     if (slot !== undefined) return slot;
-    if (this.histBuffer) throw new Error('histogram slots exhausted');
     this.hists.push(new Float64Array(this.histSize));
     return this.hists.length - 1;
   }
@@ -100,17 +77,21 @@ export class GrowWorkspace {
   }
 }
 
-/** Builds histograms in the calling thread. */
-export const serialHistogramBuilder: HistogramBuilder = {
-  build(ws, data, tasks, features) {
-    for (const t of tasks) {
-      const hist = ws.hists[t.slot];
-      for (let k = 0; k < features.length; k++)
-        hist.fill(0, features[k] * HIST_STRIDE, (features[k] + 1) * HIST_STRIDE);
-      buildHistogram(data, ws.og, ws.oh, ws.rows, t.start, t.end, features, hist, 0, features.length);
-    }
-  },
-};
+/** Build the histograms of `tasks` (cleared first) over `features`. */
+function buildHistograms(
+  ws: GrowWorkspace,
+  data: BinnedData,
+  tasks: readonly HistogramTask[],
+  features: Int32Array,
+): void {
+  const kernel = histogramKernel(data.nFeatures, features);
+  for (const t of tasks) {
+    const hist = ws.hists[t.slot];
+    for (let k = 0; k < features.length; k++)
+      hist.fill(0, features[k] * HIST_STRIDE, (features[k] + 1) * HIST_STRIDE);
+    kernel(data.bins, ws.rows, ws.og, ws.oh, hist, t.start, t.end);
+  }
+}
 
 interface Node {
   id: number;
@@ -141,7 +122,6 @@ export function growTree(
   rng: Rng | null,
   allowed: Int32Array | null,
   ws: GrowWorkspace,
-  builder: HistogramBuilder = serialHistogramBuilder,
 ): GrownTree {
   const nF = data.nFeatures;
   const features = allowed ?? Int32Array.from({ length: nF }, (_, i) => i);
@@ -179,7 +159,7 @@ export function growTree(
   const touchedBits = new Uint32Array(8);
   if (!sampling && params.maxDepth > 0) {
     root.slot = ws.take();
-    builder.build(ws, data, [{ start: 0, end: m, slot: root.slot }], features);
+    buildHistograms(ws, data, [{ start: 0, end: m, slot: root.slot }], features);
   }
 
   let level: Node[] = [root];
@@ -283,7 +263,7 @@ export function growTree(
       next.push(left, right);
     }
     if (tasks.length > 0) {
-      builder.build(ws, data, tasks, features);
+      buildHistograms(ws, data, tasks, features);
       for (let k = 0; k < subtractions.length; k += 2) {
         const ph = ws.hists[subtractions[k].slot];
         const shist = ws.hists[subtractions[k + 1].slot];
@@ -309,22 +289,6 @@ function drawFeatures(pool: Int32Array, k: number, rng: Rng, out: Int32Array): I
     out[j] = t;
   }
   return out.subarray(0, k);
-}
-
-/** Accumulate the ordered gradients g/h[start..end) (of rows[k]) into hist, for features[f0..f1). */
-export function buildHistogram(
-  data: BinnedData,
-  g: Float64Array,
-  h: Float64Array,
-  rows: Uint32Array,
-  start: number,
-  end: number,
-  features: Int32Array,
-  hist: Float64Array,
-  f0: number,
-  f1: number,
-): void {
-  histogramKernel(data.nFeatures, features.subarray(f0, f1))(data.bins, rows, g, h, hist, start, end);
 }
 
 /**
