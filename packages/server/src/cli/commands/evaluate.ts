@@ -1,7 +1,8 @@
-import { evaluateBinary, loadModel, predictDataset } from '@churn/ml';
+import { evaluateBinary, predictDataset } from '@churn/ml';
 import type { Command } from '../args.js';
 import { loadTable } from '../data-files.js';
-import { assertReadable, printResult } from '../io.js';
+import { printResult } from '../io.js';
+import { readModelFile } from '../model-files.js';
 import { formatMetrics } from './metrics-text.js';
 
 export const evaluateCommand: Command = {
@@ -23,8 +24,7 @@ export const evaluateCommand: Command = {
     json: { type: 'boolean', description: 'Print JSON' },
   },
   async run(o) {
-    await assertReadable(o.model as string, 'model');
-    const model = await loadModel(o.model as string);
+    const model = await readModelFile(o.model as string);
     const schema = { ...model.schema, target: o.target as string };
     const { dataset } = await loadTable(o.data as string, {
       schema,

@@ -1,12 +1,9 @@
 import {
   assertDatasetColumns,
-  assertModelSchema,
-  type ChurnModel,
   type CsvColumn,
   csvField,
   explainDataset,
   formatNumber,
-  loadModel,
   meanAbsShap,
   TreeExplainer,
   writeCsv,
@@ -14,24 +11,8 @@ import {
 import { ChurnError } from '../../errors/index.js';
 import type { Command } from '../args.js';
 import { loadTable } from '../data-files.js';
-import { assertReadable, assertWritable, printResult } from '../io.js';
-
-/** Read a model file; a file that is not a model is bad input (exit 2), not an internal error. */
-async function readModel(path: string): Promise<ChurnModel> {
-  let model: ChurnModel;
-  try {
-    model = await loadModel(path);
-  } catch (err) {
-    if ((err as { code?: string }).code) throw err;
-    throw new ChurnError('CHURN_ERR_VALIDATION', `--model ${path}: ${(err as Error).message}`);
-  }
-  try {
-    assertModelSchema(model);
-  } catch (err) {
-    throw new ChurnError('CHURN_ERR_MODEL_MISMATCH', `--model ${path}: ${(err as Error).message}`);
-  }
-  return model;
-}
+import { assertWritable, printResult } from '../io.js';
+import { readModelFile } from '../model-files.js';
 
 export const explainCommand: Command = {
   name: 'explain',
@@ -45,8 +26,7 @@ export const explainCommand: Command = {
   async run(o) {
     const out = o.out as string;
     await assertWritable(out);
-    await assertReadable(o.model as string, 'model');
-    const model = await readModel(o.model as string);
+    const model = await readModelFile(o.model as string);
     const { dataset, report } = await loadTable(o.data as string, {
       schema: model.schema,
       requireTarget: false,

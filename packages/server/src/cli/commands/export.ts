@@ -1,7 +1,8 @@
-import { loadModel, toXGBoostJsonString, writeFileAtomic } from '@churn/ml';
+import { toXGBoostJsonString, writeFileAtomic } from '@churn/ml';
 import { ChurnError } from '../../errors/index.js';
 import type { Command } from '../args.js';
-import { assertReadable, assertWritable, printResult } from '../io.js';
+import { assertWritable, printResult } from '../io.js';
+import { readModelFile } from '../model-files.js';
 
 export const exportCommand: Command = {
   name: 'export',
@@ -21,8 +22,7 @@ export const exportCommand: Command = {
   async run(o) {
     const out = o.out as string;
     await assertWritable(out);
-    await assertReadable(o.model as string, 'model');
-    const model = await loadModel(o.model as string);
+    const model = await readModelFile(o.model as string);
     if (model.algorithm !== 'gradient-boosting') {
       throw new ChurnError(
         'CHURN_ERR_USAGE',

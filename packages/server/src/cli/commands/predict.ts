@@ -1,7 +1,8 @@
-import { type CsvColumn, encodeDataset, formatNumber, loadModel, predictEncoded, writeCsv } from '@churn/ml';
+import { type CsvColumn, encodeDataset, formatNumber, predictEncoded, writeCsv } from '@churn/ml';
 import type { Command } from '../args.js';
 import { loadTable } from '../data-files.js';
-import { assertReadable, assertWritable, printResult } from '../io.js';
+import { assertWritable, printResult } from '../io.js';
+import { readModelFile } from '../model-files.js';
 
 export const predictCommand: Command = {
   name: 'predict',
@@ -15,8 +16,7 @@ export const predictCommand: Command = {
   async run(o) {
     const out = o.out as string;
     await assertWritable(out);
-    await assertReadable(o.model as string, 'model');
-    const model = await loadModel(o.model as string);
+    const model = await readModelFile(o.model as string);
     const { dataset, report } = await loadTable(o.data as string, {
       schema: model.schema,
       requireTarget: false,
