@@ -1,13 +1,11 @@
 import { pino } from 'pino';
 import { buildApp } from './app.js';
-import type { AppContext } from './app-context.js';
+import { closeAppContext, createAppContext } from './app-context.js';
 import { bootstrapModels } from './bootstrap.js';
 import { loadConfig } from './config/index.js';
 import { openDatabase } from './db/index.js';
 import { ChurnError } from './errors/index.js';
-import { Metrics } from './plugins/metrics.js';
 import { ModelRegistry } from './registry/index.js';
-import { PredictionLog, Scorer } from './scoring/index.js';
 
 /**
  * `npm start`: the platform on the configured stores (embedded PGlite by default). On first start
@@ -18,19 +16,8 @@ async function start(): Promise<void> {
   const log = pino({ level: config.logLevel });
   const t0 = performance.now();
   const db = await openDatabase(config);
-  const registry = new ModelRegistry(db);
-  await bootstrapModels(registry, log);
-  const aliases = await registry.aliases();
-  const champion = aliases.champion;
-  const ctx: AppContext = {
-    config,
-    db,
-    registry,
-    metrics: new Metrics(),
-    predictionLog: new PredictionLog(db, (err) => log.error({ err }, 'prediction log write failed')),
-    scorer: champion ? new Scorer(await registry.load(champion), champion) : null,
-    log,
-  };
+  await bootstrapModels(new ModelRegistry(db), log);
+  const ctx = await createAppContext({ config, db, log });
   const app = await buildApp(ctx);
   await app.listen({ port: config.port, host: config.host });
   log.info(
@@ -45,8 +32,7 @@ async function start(): Promise<void> {
   const stop = async (signal: string) => {
     log.info({ signal }, 'shutting down');
     await app.close();
-    await ctx.predictionLog.flush();
-    await db.close();
+    await closeAppContext(ctx);
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));

@@ -7,15 +7,12 @@ import {
   trainModel,
 } from '@churn/ml';
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import type { AppContext } from '../../src/app-context.js';
+import { type AppContext, closeAppContext, createAppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config/index.js';
 import { migrate, openPglite } from '../../src/db/index.js';
-import { Metrics } from '../../src/plugins/metrics.js';
 import { ModelRegistry } from '../../src/registry/index.js';
-import { PredictionLog, Scorer } from '../../src/scoring/index.js';
 
 const customers = generateCustomers({ rows: 3000, seed: 21 });
 const records = datasetRows(customers, 0, 20);
@@ -32,22 +29,12 @@ beforeAll(async () => {
   });
   const version = await registry.register(model);
   await registry.setAlias('champion', version);
-  ctx = {
-    config: loadConfig({}),
-    db,
-    registry,
-    metrics: new Metrics(),
-    predictionLog: new PredictionLog(db, (err) => {
-      throw err;
-    }),
-    scorer: new Scorer(model, version),
-    log: pino({ level: 'silent' }),
-  };
+  ctx = await createAppContext({ config: loadConfig({}), db });
   app = await buildApp(ctx);
 });
 afterAll(async () => {
   await app?.close();
-  await ctx?.db.close();
+  if (ctx) await closeAppContext(ctx);
 });
 
 const predict = (body: unknown, headers: Record<string, string> = {}) =>
