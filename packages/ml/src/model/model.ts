@@ -1,5 +1,7 @@
 import type { FeatureBinning } from '../binning/bin-mapper.js';
+import type { Dataset } from '../data/dataset.js';
 import type { BinaryMetrics } from '../metrics/index.js';
+import type { IsolationForest } from '../outliers/isolation-forest.js';
 import type { TableSchema } from '../schema/feature-schema.js';
 import type { Tree } from '../tree/tree.js';
 import type { FeatureProfile } from './profile.js';
@@ -32,6 +34,13 @@ export interface TrainingInfo {
   readonly importance: readonly FeatureImportance[];
   /** Typical values of each feature in the training data (for reasons and monitoring). */
   readonly profile: readonly FeatureProfile[];
+  /**
+   * A deterministic sample of up to 5,000 training rows (feature columns only, same layout as
+   * the training data) that drift monitors compare live windows with. Absent in older files.
+   */
+  readonly reference?: Pick<Dataset, 'nRows' | 'columns'>;
+  /** The Isolation Forest (fitted on `reference`), for outlier checks. Absent in older files. */
+  readonly outliers?: IsolationForest;
 }
 
 /**

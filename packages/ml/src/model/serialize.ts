@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { FeatureBinning } from '../binning/bin-mapper.js';
+import type { Column } from '../data/dataset.js';
+import { isolationForestFromJson, isolationForestToJson } from '../outliers/serialize.js';
 import type { Tree } from '../tree/tree.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { type ChurnModel, MODEL_FORMAT_VERSION } from './model.js';
@@ -54,10 +56,57 @@ const TREE_FIELDS = {
   gain: 'f64',
 } as const;
 
+/** Whole-number columns without missing values (counts, days) are stored as int32: half the bytes. */
+function packValues(values: Float64Array): PackedArray {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647 || Object.is(v, -0)) return pack(values);
+  }
+  return pack(Int32Array.from(values));
+}
+
+function unpackValues(p: PackedArray): Float64Array {
+  return p?.t === 'i32' ? Float64Array.from(unpack(p, 'i32')) : unpack(p, 'f64');
+}
+
+/** The reference sample's columns with their values packed (like the trees' arrays). */
+function packReference(ref: NonNullable<ChurnModel['training']['reference']>): unknown {
+  return {
+    nRows: ref.nRows,
+    columns: ref.columns.map((c) =>
+      c.kind === 'numeric' ? { ...c, values: packValues(c.values) } : { ...c, codes: pack(c.codes) },
+    ),
+  };
+}
+
+function unpackReference(doc: unknown): NonNullable<ChurnModel['training']['reference']> {
+  const r = doc as { nRows?: unknown; columns?: unknown };
+  if (!r || !Number.isInteger(r.nRows) || !Array.isArray(r.columns))
+    throw new Error('model file: "training.reference" must have nRows and columns');
+  const nRows = r.nRows as number;
+  const columns = (r.columns as Record<string, unknown>[]).map((c): Column => {
+    const out =
+      c.kind === 'numeric'
+        ? ({ ...c, values: unpackValues(c.values as PackedArray) } as Column)
+        : ({ ...c, codes: unpack(c.codes as PackedArray, 'i32') } as Column);
+    const n = out.kind === 'numeric' ? out.values.length : out.codes.length;
+    if (n !== nRows)
+      throw new Error(`model file: reference column ${String(c.name)} has ${n} rows, expected ${nRows}`);
+    return out;
+  });
+  return { nRows, columns };
+}
+
 /** The model as a JSON string. */
 export function modelToJson(model: ChurnModel): string {
+  const { reference, outliers } = model.training;
   const doc = {
     ...model,
+    training: {
+      ...model.training,
+      reference: reference ? packReference(reference) : undefined,
+      outliers: outliers ? isolationForestToJson(outliers) : undefined,
+    },
     binning: model.binning.map((b) => (b.kind === 'numeric' ? { ...b, thresholds: pack(b.thresholds) } : b)),
     trees: model.trees.map((t) => {
       const out: Record<string, unknown> = { nNodes: t.nNodes };
@@ -109,7 +158,16 @@ export function modelFromJson(text: string): ChurnModel {
     }
     return out as unknown as Tree;
   });
-  return { ...(doc as unknown as ChurnModel), binning, trees };
+  const model = { ...(doc as unknown as ChurnModel), binning, trees };
+  // Older files have neither field; both are optional.
+  const training = doc.training as Record<string, unknown> | undefined;
+  if (training && (training.reference !== undefined || training.outliers !== undefined)) {
+    const t: Record<string, unknown> = { ...training };
+    if (training.reference !== undefined) t.reference = unpackReference(training.reference);
+    if (training.outliers !== undefined) t.outliers = isolationForestFromJson(training.outliers);
+    return { ...model, training: t as unknown as ChurnModel['training'] };
+  }
+  return model;
 }
 
 /** Write a model file atomically (never a half-written file). */

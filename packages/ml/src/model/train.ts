@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { binDataset, fitBinning } from '../binning/bin-mapper.js';
 import { BOOSTING_DEFAULTS, type BoostingParams, trainBoosting } from '../boosting/gradient-boosting.js';
 import { type Dataset, takeRows } from '../data/dataset.js';
+import { referenceSample } from '../drift/reference-sample.js';
 import { FOREST_DEFAULTS, type ForestParams, trainForest } from '../forest/random-forest.js';
 import { type BinaryMetrics, evaluateBinary } from '../metrics/index.js';
+import { fitIsolationForest } from '../outliers/isolation-forest.js';
 import type { TableSchema } from '../schema/feature-schema.js';
 import { Rng } from '../util/rng.js';
 import { featureImportance } from './importance.js';
@@ -103,6 +105,7 @@ export async function trainModel(
   }
   timings.treesMs = performance.now() - t1;
   const names = binning.map((b) => b.name);
+  const reference = referenceSample(train);
   const model: ChurnModel = {
     format: 'churn-model',
     formatVersion: MODEL_FORMAT_VERSION,
@@ -122,6 +125,10 @@ export async function trainModel(
       createdAt: new Date().toISOString(),
       importance: featureImportance(trees, names),
       profile: profileDataset(train),
+      reference,
+      // Fitted on the reference sample: each tree sees 256 rows anyway, and 5,000 rows keep the
+      // fit and its threshold calibration cheap next to the trees.
+      outliers: fitIsolationForest(reference, { schema, seed }),
     },
   };
   timings.totalMs = performance.now() - t0;
