@@ -20,6 +20,8 @@ export interface Command {
   readonly name: string;
   readonly summary: string;
   readonly options: Readonly<Record<string, OptionSpec>>;
+  /** The option that one bare argument fills, e.g. `id` for `churn keys revoke ID`. */
+  readonly positional?: string;
   run(options: ParsedOptions): Promise<void>;
 }
 
@@ -32,19 +34,26 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Par
   for (const [name, spec] of Object.entries(specs))
     parseSpec[name] = { type: spec.type === 'boolean' ? 'boolean' : 'string' };
   let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       args: [...argv],
       options: parseSpec,
       strict: true,
-      allowPositionals: false,
+      allowPositionals: command.positional !== undefined,
     }) as {
       values: Record<string, string | boolean | undefined>;
+      positionals: string[];
     });
   } catch (err) {
     throw usage(`${(err as Error).message.split('\n')[0]} (see: churn ${command.name} --help)`);
   }
   if (values.help) return 'help';
+  if (command.positional !== undefined && positionals.length > 0) {
+    if (positionals.length > 1 || values[command.positional] !== undefined)
+      throw usage(`too many arguments: ${positionals.join(' ')} (see: churn ${command.name} --help)`);
+    values[command.positional] = positionals[0];
+  }
   const out: ParsedOptions = {};
   for (const [name, spec] of Object.entries(specs)) {
     const raw = values[name];
