@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app-context.js';
 import { ChurnError } from '../errors/index.js';
 import { predictionRequestSchema } from '../scoring/index.js';
+import { batchRoutes } from './batch.js';
 
 interface PredictionBody {
   customer_id: string;
@@ -22,7 +23,8 @@ const reasonSchema = {
   },
 } as const;
 
-const predictionResponse = {
+/** One prediction as the API answers it (also the items of a JSON batch answer). */
+export const predictionResponse = {
   type: 'object',
   properties: {
     prediction_id: { type: 'string', format: 'uuid' },
@@ -68,13 +70,20 @@ const predictionResponse = {
   },
 } as const;
 
-/** `POST /v1/predictions`: score one customer with the champion model. */
+/**
+ * `POST /v1/predictions`: score one customer with the model the router picks for them (the
+ * response's `model_version` and the `x-model-version` header say which). Under shadow routing
+ * the challenger scores the same request later, off the response path. `POST
+ * /v1/predictions/batch` (see batch.ts) routes each row the same way.
+ */
 export async function predictionRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const schema = ctx.scorer?.model.schema;
   if (!schema) throw new Error('prediction routes need a loaded model');
+  const { routing, predictionLog, metrics } = ctx;
   app.post<{ Body: PredictionBody; Querystring: { explain?: 'true' | 'false' } }>(
     '/v1/predictions',
     {
+      config: { role: 'predict' },
       schema: {
         tags: ['predictions'],
         summary: "Predict a customer's churn probability, risk level and recommended actions",
@@ -90,34 +99,40 @@ export async function predictionRoutes(app: FastifyInstance, ctx: AppContext): P
       },
     },
     async (request, reply) => {
-      const scorer = ctx.scorer;
-      if (!scorer) throw new ChurnError('CHURN_ERR_UNAVAILABLE', 'no model is loaded');
+      // One snapshot for the whole request: a concurrent routing change never mixes two states.
+      const snap = routing.snapshot;
+      if (!snap) throw new ChurnError('CHURN_ERR_UNAVAILABLE', 'no model is loaded');
       const { customer_id, features } = request.body;
-      const explain = request.query.explain === 'true';
-      const s = explain ? scorer.explain(features) : scorer.score(features);
+      const scorer = snap.strategy.route(customer_id);
+      const s = request.query.explain === 'true' ? scorer.explain(features) : scorer.score(features);
+      if (snap.stats) routing.shadow(snap, features, s);
       const predictionId = randomUUID();
-      ctx.predictionLog.add({
+      const version = scorer.version;
+      const label = String(version);
+      predictionLog.add({
         predictionId,
         customerId: customer_id,
-        modelVersion: scorer.version,
+        modelVersion: version,
         probability: s.probability,
         riskLevel: s.riskLevel,
         features,
+        unseenCategories: s.unseenCategories,
+        missingFeatures: s.missing,
       });
-      ctx.metrics.predictions
-        .labels({ risk_level: s.riskLevel, model_version: String(scorer.version) })
-        .inc();
-      void reply.header('x-model-version', String(scorer.version));
+      metrics.predictions.labels({ risk_level: s.riskLevel, model_version: label }).inc();
+      void reply.header('x-model-version', label);
+      void reply.header('x-routing-generation', snap.generation);
       return {
         prediction_id: predictionId,
         customer_id,
         churn_probability: s.probability,
         risk_level: s.riskLevel,
-        model_version: scorer.version,
+        model_version: version,
         recommendations: s.recommendations,
         flags: { unseen_categories: s.unseenCategories, missing_features: s.missing },
         ...('explanation' in s ? { explanation: s.explanation } : {}),
       };
     },
   );
+  await app.register(async (scope) => batchRoutes(scope, ctx, schema));
 }
