@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app-context.js';
 import { ChurnError } from '../errors/index.js';
+import { createEvent, EVENT_TYPES } from '../events/index.js';
 
 interface FeedbackBody {
   prediction_id?: string;
@@ -14,6 +15,7 @@ export async function feedbackRoutes(app: FastifyInstance, ctx: AppContext): Pro
   app.post<{ Body: FeedbackBody }>(
     '/v1/feedback',
     {
+      config: { role: 'predict' },
       schema: {
         tags: ['feedback'],
         summary: 'Record whether a customer churned (for a prediction id or a customer id)',
@@ -35,12 +37,16 @@ export async function feedbackRoutes(app: FastifyInstance, ctx: AppContext): Pro
       const { prediction_id, churned, observed_at } = request.body;
       let customerId = request.body.customer_id;
       if (prediction_id) {
-        // The prediction may still sit in the log's buffer: write it out before looking.
+        // A prediction this process just served may not be in the table yet (it travels as an
+        // event to the prediction-log writer): the log remembers recent ones.
         await ctx.predictionLog.flush();
-        const rows = await ctx.db.query<{ customer_id: string }>(
-          'SELECT customer_id FROM predictions WHERE prediction_id = $1',
-          [prediction_id],
-        );
+        const recent = ctx.predictionLog.recent(prediction_id);
+        const rows = recent
+          ? [{ customer_id: recent.customerId }]
+          : await ctx.db.query<{ customer_id: string }>(
+              'SELECT customer_id FROM predictions WHERE prediction_id = $1',
+              [prediction_id],
+            );
         if (rows.length === 0)
           throw new ChurnError('CHURN_ERR_NOT_FOUND', `prediction ${prediction_id} does not exist`);
         if (customerId && customerId !== rows[0].customer_id) {
@@ -50,10 +56,25 @@ export async function feedbackRoutes(app: FastifyInstance, ctx: AppContext): Pro
         }
         customerId = rows[0].customer_id;
       }
-      const [row] = await ctx.db.query<{ id: string }>(
+      const [row] = await ctx.db.query<{ id: string; observed_at: Date | string }>(
         `INSERT INTO feedback (prediction_id, customer_id, churned, observed_at)
-         VALUES ($1, $2, $3, COALESCE($4::timestamptz, now())) RETURNING id`,
+         VALUES ($1, $2, $3, COALESCE($4::timestamptz, now())) RETURNING id, observed_at`,
         [prediction_id ?? null, customerId, churned, observed_at ?? null],
+      );
+      ctx.events.publish(
+        'feedback',
+        createEvent(
+          EVENT_TYPES.feedbackReceived,
+          customerId as string,
+          {
+            feedback_id: Number(row.id),
+            prediction_id: prediction_id ?? null,
+            customer_id: customerId,
+            churned,
+            observed_at: new Date(row.observed_at).toISOString(),
+          },
+          'api',
+        ),
       );
       void reply.status(201);
       return {

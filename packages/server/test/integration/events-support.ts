@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import { Admin } from '@platformatic/kafka';
+import pg from 'pg';
+
+/** The services scripts/services.sh started (npm test exports them). */
+export function serviceEnv(): { databaseUrl: string; brokers: string[] } {
+  const databaseUrl = process.env.DATABASE_URL;
+  const brokers = process.env.KAFKA_BROKERS;
+  if (!databaseUrl || !brokers) {
+    throw new Error(
+      'DATABASE_URL and KAFKA_BROKERS must be set: run the integration tests through `npm test` ' +
+        '(scripts/test.sh) or `eval "$(bash scripts/services.sh env)"`',
+    );
+  }
+  return { databaseUrl, brokers: brokers.split(',').map((b) => b.trim()) };
+}
+
+/** A PostgreSQL database of the test's own on the shared server, dropped by `drop()`. */
+export async function freshDatabase(baseUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `churn_events_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: baseUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/** Delete the topics whose names start with `prefix`. */
+export async function deleteTopics(brokers: string[], prefix: string): Promise<void> {
+  const admin = new Admin({ clientId: 'events-test-cleanup', bootstrapBrokers: brokers });
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+  } finally {
+    await admin.close();
+  }
+}
