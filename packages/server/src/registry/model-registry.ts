@@ -17,6 +17,25 @@ export interface ModelVersion {
 
 export type Alias = 'champion' | 'challenger';
 
+/** What the registry records about a model besides its artifact. */
+export interface ModelLineage {
+  readonly algorithm: string;
+  readonly dataHash: string;
+  readonly params: Record<string, unknown>;
+  readonly metrics: Record<string, unknown> | null;
+}
+
+/** A trained model's lineage: data hash, parameters, held-out metrics (with their source). */
+export function modelLineage(model: ChurnModel): ModelLineage {
+  const t = model.training;
+  return {
+    algorithm: model.algorithm,
+    dataHash: t.dataHash,
+    params: { ...t.params },
+    metrics: t.metrics ? { ...t.metrics, source: t.metricsSource } : null,
+  };
+}
+
 interface Row extends Record<string, unknown> {
   version: number;
   algorithm: string;
@@ -40,7 +59,18 @@ export class ModelRegistry {
     model: ChurnModel,
     options: { parent?: number; description?: string } = {},
   ): Promise<number> {
-    const t = model.training;
+    return this.registerArtifact(modelLineage(model), modelToJson(model), options);
+  }
+
+  /**
+   * Register an already serialized model (`modelToJson`) with its lineage: lets a training
+   * worker thread do the serializing, so the serving thread only stores text.
+   */
+  async registerArtifact(
+    lineage: ModelLineage,
+    artifact: string,
+    options: { parent?: number; description?: string } = {},
+  ): Promise<number> {
     return this.db.transaction(async (tx) => {
       const [{ next }] = await tx.query<{ next: number }>(
         'SELECT COALESCE(MAX(version), 0) + 1 AS next FROM models',
@@ -50,13 +80,13 @@ export class ModelRegistry {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
         [
           next,
-          model.algorithm,
+          lineage.algorithm,
           options.parent ?? null,
-          t.dataHash,
-          JSON.stringify(t.params),
-          t.metrics ? JSON.stringify({ ...t.metrics, source: t.metricsSource }) : null,
+          lineage.dataHash,
+          JSON.stringify(lineage.params),
+          lineage.metrics ? JSON.stringify(lineage.metrics) : null,
           options.description ?? '',
-          modelToJson(model),
+          artifact,
         ],
       );
       return Number(next);
