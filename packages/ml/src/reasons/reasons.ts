@@ -35,10 +35,75 @@ export function formatValue(spec: FeatureSpec | undefined, v: number | string | 
 }
 
 /**
- * The top factors raising and lowering a customer's risk, from one encoded row and its SHAP
- * values, worded from the schema's templates ("No order for 94 days — typical customers last
- * ordered 21 days ago") or generically for inferred schemas.
+ * Words a model's reasons. Built once per model (the lookups by feature are prepared here), then
+ * `top` costs a partial sort of the contributions and the text of the k reasons it returns: the
+ * API calls it on every prediction.
  */
+export class ReasonWriter {
+  private readonly specs: (FeatureSpec | undefined)[];
+  private readonly typicals: (number | string | null)[];
+
+  constructor(private readonly ctx: ReasonContext) {
+    const specs = new Map(ctx.schema.features.map((f) => [f.name, f] as const));
+    const profiles = new Map(ctx.profile.map((p) => [p.feature, p] as const));
+    this.specs = ctx.binning.map((fb) => specs.get(fb.name));
+    this.typicals = ctx.binning.map((fb) => {
+      const p = profiles.get(fb.name);
+      const typical = p ? (p.kind === 'numeric' ? p.median : p.mode) : null;
+      return typical === null || (typeof typical === 'number' && Number.isNaN(typical)) ? null : typical;
+    });
+  }
+
+  /**
+   * The top factors raising and lowering a customer's risk, from one encoded row and its SHAP
+   * values, worded from the schema's templates ("No order for 94 days — typical customers last
+   * ordered 21 days ago") or generically for inferred schemas.
+   */
+  top(
+    x: ArrayLike<number>,
+    offset: number,
+    shap: ArrayLike<number>,
+    k = 3,
+  ): { raising: Reason[]; lowering: Reason[] } {
+    const up: number[] = [];
+    const down: number[] = [];
+    for (let f = 0; f < this.specs.length; f++) {
+      if (shap[f] > 0) up.push(f);
+      else if (shap[f] < 0) down.push(f);
+    }
+    // Ties keep feature order, as a stable sort of all reasons did.
+    up.sort((a, b) => shap[b] - shap[a] || a - b);
+    down.sort((a, b) => shap[a] - shap[b] || a - b);
+    return {
+      raising: up.slice(0, k).map((f) => this.reason(x, offset, shap, f)),
+      lowering: down.slice(0, k).map((f) => this.reason(x, offset, shap, f)),
+    };
+  }
+
+  private reason(x: ArrayLike<number>, offset: number, shap: ArrayLike<number>, f: number): Reason {
+    const fb = this.ctx.binning[f];
+    const raw = x[offset + f];
+    const value: number | string | null = Number.isNaN(raw)
+      ? null
+      : fb.kind === 'categorical'
+        ? (fb.categories[raw] ?? null)
+        : raw;
+    const spec = this.specs[f];
+    const typical = this.typicals[f];
+    const contribution = shap[f];
+    return {
+      feature: fb.name,
+      label: spec?.label ?? fb.name,
+      value,
+      typical,
+      contribution,
+      direction: contribution > 0 ? 'raises' : 'lowers',
+      text: reasonText(this.ctx.schema, spec, fb.name, value, typical),
+    };
+  }
+}
+
+/** One-off form of {@link ReasonWriter.top}; prefer a writer kept with the model on hot paths. */
 export function topReasons(
   ctx: ReasonContext,
   x: ArrayLike<number>,
@@ -46,32 +111,7 @@ export function topReasons(
   shap: ArrayLike<number>,
   k = 3,
 ): { raising: Reason[]; lowering: Reason[] } {
-  const specs = new Map(ctx.schema.features.map((f) => [f.name, f] as const));
-  const profiles = new Map(ctx.profile.map((p) => [p.feature, p] as const));
-  const all: Reason[] = ctx.binning.map((fb, f) => {
-    const raw = x[offset + f];
-    const value: number | string | null = Number.isNaN(raw)
-      ? null
-      : fb.kind === 'categorical'
-        ? (fb.categories[raw] ?? null)
-        : raw;
-    const p = profiles.get(fb.name);
-    const typical = p ? (p.kind === 'numeric' ? p.median : p.mode) : null;
-    const spec = specs.get(fb.name);
-    const contribution = shap[f];
-    return {
-      feature: fb.name,
-      label: spec?.label ?? fb.name,
-      value,
-      typical: typical === null || (typeof typical === 'number' && Number.isNaN(typical)) ? null : typical,
-      contribution,
-      direction: contribution > 0 ? 'raises' : 'lowers',
-      text: reasonText(ctx.schema, spec, fb.name, value, typical),
-    };
-  });
-  const raising = all.filter((r) => r.contribution > 0).sort((a, b) => b.contribution - a.contribution);
-  const lowering = all.filter((r) => r.contribution < 0).sort((a, b) => a.contribution - b.contribution);
-  return { raising: raising.slice(0, k), lowering: lowering.slice(0, k) };
+  return new ReasonWriter(ctx).top(x, offset, shap, k);
 }
 
 function reasonText(

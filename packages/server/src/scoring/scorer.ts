@@ -6,11 +6,11 @@ import {
   predictRow,
   type Reason,
   type Recommendation,
+  ReasonWriter,
   type RiskLevel,
   recommend,
   riskLevel,
   TreeExplainer,
-  topReasons,
   warmUp,
 } from '@churn/ml';
 
@@ -51,6 +51,9 @@ export class Scorer {
   private explainer: TreeExplainer | null = null;
   /** Model positions of the friction features (failed payments, open tickets). */
   private readonly frictions: number[];
+  private readonly reasons: ReasonWriter;
+  /** Friction weights of the row being scored (reused: score() runs on every request). */
+  private readonly weights: Float64Array;
 
   constructor(
     readonly model: ChurnModel,
@@ -61,6 +64,12 @@ export class Scorer {
     );
     this.x = new Float64Array(model.binning.length);
     this.frictions = model.binning.flatMap((b, f) => (FRICTION_FEATURES.includes(b.name) ? [f] : []));
+    this.reasons = new ReasonWriter({
+      schema: model.schema,
+      binning: model.binning,
+      profile: model.training.profile ?? [],
+    });
+    this.weights = new Float64Array(model.binning.length);
     warmUp(model);
   }
 
@@ -76,8 +85,7 @@ export class Scorer {
     const { model } = this;
     const names = model.binning.map((b) => b.name);
     const byName = (v: Float64Array) => Object.fromEntries(names.map((n, f) => [n, v[f]]));
-    const context = { schema: model.schema, binning: model.binning, profile: model.training.profile ?? [] };
-    const reasons = topReasons(context, this.x, 0, phi, 3);
+    const reasons = this.reasons.top(this.x, 0, phi, 3);
     const explanation: Explanation = {
       output_space: ex.outputSpace,
       base_value: ex.expectedValue,
@@ -113,10 +121,9 @@ export class Scorer {
     const probability = predictRow(model, x);
     const level = riskLevel(probability, DEFAULT_RISK_THRESHOLDS);
     // Without an explanation, frictions that are present (value > 0) count as raising the risk.
-    const weights = new Float64Array(binning.length);
-    for (const f of this.frictions) if (x[f] > 0) weights[f] = x[f];
-    const context = { schema: model.schema, binning, profile: model.training.profile ?? [] };
-    const { raising } = topReasons(context, x, 0, weights, this.frictions.length);
+    const { weights } = this;
+    for (const f of this.frictions) weights[f] = x[f] > 0 ? x[f] : 0;
+    const { raising } = this.reasons.top(x, 0, weights, this.frictions.length);
     return {
       probability,
       riskLevel: level,
