@@ -1,6 +1,8 @@
 import { CUSTOMER_SCHEMA, generateCustomers, takeRows, trainModel } from '@churn/ml';
 import type { Logger } from 'pino';
-import type { ModelRegistry } from './registry/index.js';
+import type { Database } from './db/index.js';
+import { ModelRegistry } from './registry/index.js';
+import { RoutingStore } from './routing/index.js';
 
 /**
  * First start on an empty registry: train v1 (Random Forest, 100 trees, depth 15) and v2
@@ -39,3 +41,27 @@ export async function bootstrapModels(registry: ModelRegistry, log: Logger, rows
     'models trained and registered (v1 champion, v2 challenger)',
   );
 }
+
+/**
+ * First start (routing never set, champion and challenger registered): shadow routing, the
+ * champion (v1) answering and the challenger (v2) scored beside it, audited as `bootstrap`.
+ */
+export async function bootstrapRouting(db: Database, log: Logger): Promise<void> {
+  const store = new RoutingStore(db);
+  if ((await store.history(1)).length > 0) return;
+  const { champion, challenger } = await new ModelRegistry(db).aliases();
+  if (champion === undefined || challenger === undefined || champion === challenger) return;
+  const reason = 'first start: the champion serves, the challenger is compared in shadow';
+  try {
+    const state = await store.change('bootstrap', 'bootstrap', reason, ({ current }) => {
+      // Another process starting at the same time set it first: keep theirs.
+      if (current && current.generation > 0) throw new RoutingAlreadySet();
+      return { spec: { strategy: 'shadow', champion, challenger } };
+    });
+    log.info({ generation: state.generation, ...state.spec }, 'routing set: shadow');
+  } catch (err) {
+    if (!(err instanceof RoutingAlreadySet)) throw err;
+  }
+}
+
+class RoutingAlreadySet extends Error {}

@@ -1,9 +1,11 @@
 import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { closeAppContext, createAppContext } from './app-context.js';
-import { bootstrapModels } from './bootstrap.js';
+import { bootstrapAdminKey } from './auth/index.js';
+import { bootstrapModels, bootstrapRouting } from './bootstrap.js';
 import { loadConfig } from './config/index.js';
 import { openDatabase } from './db/index.js';
+import { startDemoTraffic } from './demo/index.js';
 import { ChurnError } from './errors/index.js';
 import { ModelRegistry } from './registry/index.js';
 
@@ -17,7 +19,10 @@ async function start(): Promise<void> {
   const t0 = performance.now();
   const db = await openDatabase(config);
   await bootstrapModels(new ModelRegistry(db), log);
+  await bootstrapRouting(db, log);
   const ctx = await createAppContext({ config, db, log });
+  // The configured admin key, or a generated one printed once when no admin key exists.
+  await bootstrapAdminKey(ctx.apiKeys, config.bootstrapAdminKey, log);
   const app = await buildApp(ctx);
   await app.listen({ port: config.port, host: config.host });
   log.info(
@@ -25,12 +30,17 @@ async function start(): Promise<void> {
       url: `http://${config.host}:${config.port}`,
       docs: '/docs',
       database: db.kind,
+      events: ctx.events.bus.kind,
+      consumers: ctx.events.consumers,
       seconds: (performance.now() - t0) / 1000,
     },
     'churn platform ready',
   );
+  // Simulated customers and outcomes, unless CHURN_DEMO_TRAFFIC=off.
+  const demo = startDemoTraffic({ app, ctx });
   const stop = async (signal: string) => {
     log.info({ signal }, 'shutting down');
+    await demo?.stop();
     await app.close();
     await closeAppContext(ctx);
     process.exit(0);

@@ -1,9 +1,11 @@
 import { ChurnError } from '../errors/index.js';
 import { type Command, commandHelp, parseCommandArgs } from './args.js';
+import { driftCommand } from './commands/drift.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { explainCommand } from './commands/explain.js';
 import { exportCommand } from './commands/export.js';
 import { generateCommand } from './commands/generate.js';
+import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './commands/keys.js';
 import { predictCommand } from './commands/predict.js';
 import { trainCommand } from './commands/train.js';
 
@@ -14,6 +16,10 @@ const COMMANDS: readonly Command[] = [
   evaluateCommand,
   exportCommand,
   explainCommand,
+  driftCommand,
+  keysCreateCommand,
+  keysListCommand,
+  keysRevokeCommand,
 ];
 
 function topHelp(): string {
@@ -45,15 +51,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${topHelp()}\n`);
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
+  // Two-word commands (`churn keys create`) are found by both words.
+  const command =
+    COMMANDS.find((c) => c.name === name) ?? COMMANDS.find((c) => c.name === `${name} ${rest[0]}`);
+  const args = command && command.name !== name ? rest.slice(1) : rest;
   if (!command) {
     process.stderr.write(
-      `churn: unknown command "${name}" (commands: ${COMMANDS.map((c) => c.name).join(', ')})\n`,
+      `churn: unknown command "${COMMANDS.some((c) => c.name.startsWith(`${name} `)) ? `${name} ${rest[0] ?? ''}`.trim() : name}" (commands: ${COMMANDS.map((c) => c.name).join(', ')})\n`,
     );
     return 2;
   }
   try {
-    const options = parseCommandArgs(command, rest);
+    const options = parseCommandArgs(command, args);
     if (options === 'help') {
       process.stdout.write(`${commandHelp(command)}\n`);
       return 0;

@@ -95,14 +95,31 @@ describe('loadConfig parsing', () => {
     ]);
   });
 
-  it('reads CHURN_BOOTSTRAP_ADMIN_KEY of at least 16 characters', () => {
-    const key = 'k'.repeat(16);
+  it('reads CHURN_BOOTSTRAP_ADMIN_KEY of the form ck_<id>_<secret>', () => {
+    const key = `ck_admin001_${'k'.repeat(16)}`;
     expect(loadConfig({ CHURN_BOOTSTRAP_ADMIN_KEY: key }).bootstrapAdminKey).toBe(key);
+  });
+
+  it('reads the rate limit, the burst defaulting to twice the rate', () => {
+    expect(loadConfig({})).toMatchObject({ rateLimitRps: 10_000, rateLimitBurst: 20_000 });
+    expect(loadConfig({ CHURN_RATE_LIMIT_RPS: '5' })).toMatchObject({ rateLimitRps: 5, rateLimitBurst: 10 });
+    expect(loadConfig({ CHURN_RATE_LIMIT_RPS: '5', CHURN_RATE_LIMIT_BURST: '1' })).toMatchObject({
+      rateLimitRps: 5,
+      rateLimitBurst: 1,
+    });
   });
 
   it('reads CHURN_DEMO_TRAFFIC on/off', () => {
     expect(loadConfig({ CHURN_DEMO_TRAFFIC: 'on' }).demoTraffic).toBe(true);
     expect(loadConfig({ CHURN_DEMO_TRAFFIC: 'off' }).demoTraffic).toBe(false);
+  });
+
+  it('reads the demo rate and the dataset upload limit, refusing bad values', () => {
+    expect([loadConfig({}).demoRate, loadConfig({}).datasetMaxMb]).toEqual([3, 50]);
+    const c = loadConfig({ CHURN_DEMO_RATE: '20', CHURN_DATASET_MAX_MB: '5' });
+    expect([c.demoRate, c.datasetMaxMb]).toEqual([20, 5]);
+    const err = configError({ CHURN_DEMO_RATE: '0', CHURN_DATASET_MAX_MB: 'lots' });
+    expect(err.details.map((d) => d.path)).toEqual(['CHURN_DEMO_RATE', 'CHURN_DATASET_MAX_MB']);
   });
 
   it('reads every LOG_LEVEL', () => {
@@ -134,6 +151,10 @@ describe('loadConfig errors', () => {
       [{ KAFKA_BROKERS: 'nohost' }, 'KAFKA_BROKERS'],
       [{ KAFKA_BROKERS: 'k1:9092,k2' }, 'KAFKA_BROKERS'],
       [{ CHURN_BOOTSTRAP_ADMIN_KEY: 'short' }, 'CHURN_BOOTSTRAP_ADMIN_KEY'],
+      [{ CHURN_BOOTSTRAP_ADMIN_KEY: 'k'.repeat(40) }, 'CHURN_BOOTSTRAP_ADMIN_KEY'],
+      [{ CHURN_BOOTSTRAP_ADMIN_KEY: 'ck_UPPER123_0123456789abcdef' }, 'CHURN_BOOTSTRAP_ADMIN_KEY'],
+      [{ CHURN_RATE_LIMIT_RPS: '0' }, 'CHURN_RATE_LIMIT_RPS'],
+      [{ CHURN_RATE_LIMIT_BURST: 'lots' }, 'CHURN_RATE_LIMIT_BURST'],
       [{ CHURN_DEMO_TRAFFIC: 'yes' }, 'CHURN_DEMO_TRAFFIC'],
       [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     ];

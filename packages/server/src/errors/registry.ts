@@ -15,7 +15,11 @@ export const ERROR_CODES = {
     exit: 2,
     summary: 'A command was called with unknown options or bad values.',
   },
-  CHURN_ERR_UNAUTHORIZED: { status: 401, exit: 2, summary: 'No valid API key was given.' },
+  CHURN_ERR_UNAUTHENTICATED: {
+    status: 401,
+    exit: 2,
+    summary: 'No valid API key was given (missing, malformed, unknown or revoked).',
+  },
   CHURN_ERR_FORBIDDEN: { status: 403, exit: 2, summary: "The API key's role does not allow this action." },
   CHURN_ERR_NOT_FOUND: { status: 404, exit: 2, summary: 'The resource does not exist.' },
   CHURN_ERR_CONFLICT: { status: 409, exit: 2, summary: 'The action conflicts with the current state.' },

@@ -13,11 +13,14 @@ import { type AppContext, closeAppContext, createAppContext } from '../../src/ap
 import { loadConfig } from '../../src/config/index.js';
 import { migrate, openPglite } from '../../src/db/index.js';
 import { ModelRegistry } from '../../src/registry/index.js';
+import { createTestKey } from '../helpers/keys.js';
 
 const customers = generateCustomers({ rows: 3000, seed: 21 });
 const records = datasetRows(customers, 0, 20);
 let app: FastifyInstance;
 let ctx: AppContext;
+/** A predict-role key: every /v1 route here needs one (the auth tests cover refusals). */
+let auth: Record<string, string>;
 
 beforeAll(async () => {
   const db = await openPglite();
@@ -31,6 +34,7 @@ beforeAll(async () => {
   await registry.setAlias('champion', version);
   ctx = await createAppContext({ config: loadConfig({}), db });
   app = await buildApp(ctx);
+  auth = (await createTestKey(ctx, 'predict')).headers;
 });
 afterAll(async () => {
   await app?.close();
@@ -38,7 +42,12 @@ afterAll(async () => {
 });
 
 const predict = (body: unknown, headers: Record<string, string> = {}) =>
-  app.inject({ method: 'POST', url: '/v1/predictions', payload: body as object, headers });
+  app.inject({
+    method: 'POST',
+    url: '/v1/predictions',
+    payload: body as object,
+    headers: { ...auth, ...headers },
+  });
 
 describe('POST /v1/predictions', () => {
   it('scores a customer like the model does and logs the prediction', async () => {
@@ -63,6 +72,7 @@ describe('POST /v1/predictions', () => {
     const res = await app.inject({
       method: 'POST',
       url: '/v1/predictions?explain=true',
+      headers: auth,
       payload: { customer_id: 'cus_ex', features: { ...records[5], failed_payment_count: 3 } },
     });
     expect(res.statusCode).toBe(200);
@@ -86,6 +96,7 @@ describe('POST /v1/predictions', () => {
     const bad = await app.inject({
       method: 'POST',
       url: '/v1/predictions?explain=yes',
+      headers: auth,
       payload: { customer_id: 'c', features: records[5] },
     });
     expect([bad.statusCode, bad.json().error.details[0].path]).toEqual([400, '/querystring/explain']);
@@ -131,7 +142,7 @@ describe('POST /v1/predictions', () => {
       method: 'POST',
       url: '/v1/predictions',
       payload: '{"customer_id": ',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...auth, 'content-type': 'application/json' },
     });
     expect([bad.statusCode, bad.json().error.code]).toEqual([400, 'CHURN_ERR_VALIDATION']);
     const noId = await predict({ features: records[0] });
@@ -142,7 +153,7 @@ describe('POST /v1/predictions', () => {
       method: 'POST',
       url: '/v1/predictions',
       payload: '<customer/>',
-      headers: { 'content-type': 'application/xml' },
+      headers: { ...auth, 'content-type': 'application/xml' },
     });
     expect([xml.statusCode, xml.json().error.code]).toEqual([415, 'CHURN_ERR_UNSUPPORTED_MEDIA_TYPE']);
   });
@@ -154,6 +165,7 @@ describe('POST /v1/feedback', () => {
     const res = await app.inject({
       method: 'POST',
       url: '/v1/feedback',
+      headers: auth,
       payload: { prediction_id: served.prediction_id, churned: true },
     });
     expect(res.statusCode).toBe(201);
@@ -165,6 +177,7 @@ describe('POST /v1/feedback', () => {
     const byCustomer = await app.inject({
       method: 'POST',
       url: '/v1/feedback',
+      headers: auth,
       payload: { customer_id: 'cus_x', churned: false },
     });
     expect(byCustomer.statusCode).toBe(201);
@@ -187,7 +200,7 @@ describe('POST /v1/feedback', () => {
       'CHURN_ERR_NOT_FOUND',
     ],
   ])('refuses %s', async (_name, payload, status, code) => {
-    const res = await app.inject({ method: 'POST', url: '/v1/feedback', payload });
+    const res = await app.inject({ method: 'POST', url: '/v1/feedback', payload, headers: auth });
     expect([res.statusCode, res.json().error.code]).toEqual([status, code]);
   });
 });
@@ -211,14 +224,20 @@ describe('service endpoints', () => {
   });
 
   it('lists models with lineage and aliases', async () => {
-    const { models } = (await app.inject('/v1/models')).json();
+    const { models } = (await app.inject({ url: '/v1/models', headers: auth })).json();
     expect(models).toHaveLength(1);
     expect(models[0]).toMatchObject({ version: 1, algorithm: 'gradient-boosting', aliases: ['champion'] });
-    const one = (await app.inject('/v1/models/1')).json();
+    const one = (await app.inject({ url: '/v1/models/1', headers: auth })).json();
     expect(one).toMatchObject({ version: 1 });
-    expect((await app.inject('/v1/models/7')).json().error.code).toBe('CHURN_ERR_NOT_FOUND');
-    expect((await app.inject('/v1/models/abc')).json().error.details[0].path).toBe('/params/version');
-    expect((await app.inject('/v1/models/abc')).json().error.details[0].path).toBe('/params/version');
+    expect((await app.inject({ url: '/v1/models/7', headers: auth })).json().error.code).toBe(
+      'CHURN_ERR_NOT_FOUND',
+    );
+    expect((await app.inject({ url: '/v1/models/abc', headers: auth })).json().error.details[0].path).toBe(
+      '/params/version',
+    );
+    expect((await app.inject({ url: '/v1/models/abc', headers: auth })).json().error.details[0].path).toBe(
+      '/params/version',
+    );
   });
 
   it('exposes Prometheus metrics', async () => {
