@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Column, Dataset } from '../data/dataset.js';
 import { Rng } from '../util/rng.js';
 import {
+  binColumn,
   binDataset,
   categoryBinLookup,
   type FeatureBinning,
@@ -146,6 +147,31 @@ describe('numericBin', () => {
     for (const v of values) used.add(numericBin(bounds, v));
     used.delete(MISSING_BIN);
     expect(used.size).toBe(bounds.length + 1);
+  });
+});
+
+describe('binColumn', () => {
+  it.each([
+    { name: 'no bounds', bounds: [] as number[] },
+    { name: 'four bounds', bounds: [-1, 0, 2.5, 10] },
+    { name: 'fitted bounds (254)', bounds: Array.from(fitNumericBins(randomValues(20_000, 1e4, 5))) },
+    { name: '127 and 128 bounds', bounds: Array.from({ length: 128 }, (_, k) => k * 3 - 100) },
+  ])('bins every value as numericBin does: $name', ({ bounds }) => {
+    const t = Float64Array.from(bounds);
+    const rng = new Rng(4);
+    const probe = Float64Array.from([
+      ...bounds,
+      ...bounds.map((b) => b + 1e-9),
+      ...Array.from({ length: 3000 }, () => rng.normal() * 1e4),
+      Number.NEGATIVE_INFINITY,
+      Number.POSITIVE_INFINITY,
+      Number.NaN,
+      -0,
+      0,
+    ]);
+    const out = new Uint8Array(probe.length);
+    binColumn(t, probe, out);
+    expect(Array.from(out)).toEqual(Array.from(probe, (v) => numericBin(t, v)));
   });
 });
 

@@ -53,6 +53,30 @@ export function numericBin(thresholds: Float64Array, v: number): number {
 }
 
 /**
+ * {@link numericBin} of every value of a column into `out`, as a search of fixed length: the
+ * bounds padded to 256 with +Infinity, then eight halving steps that each add a conditional
+ * offset (the count of bounds below the value), with no branch for the CPU to mispredict.
+ */
+export function binColumn(thresholds: Float64Array, values: Float64Array, out: Uint8Array): void {
+  const t = new Float64Array(256).fill(Number.POSITIVE_INFINITY);
+  t.set(thresholds);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    let b = 0;
+    b += t[b + 127] < v ? 128 : 0;
+    b += t[b + 63] < v ? 64 : 0;
+    b += t[b + 31] < v ? 32 : 0;
+    b += t[b + 15] < v ? 16 : 0;
+    b += t[b + 7] < v ? 8 : 0;
+    b += t[b + 3] < v ? 4 : 0;
+    b += t[b + 1] < v ? 2 : 0;
+    b += t[b] < v ? 1 : 0;
+    // biome-ignore lint/suspicious/noSelfCompare: the fastest NaN test on the hot path
+    out[i] = v !== v ? MISSING_BIN : b;
+  }
+}
+
+/**
  * Quantile bin bounds for a numeric column (at most maxBins bins), computed on a sample of at
  * most `sampleSize` non-missing values. Bounds sit midway between distinct neighbouring values so
  * that a split learned on bins is a valid threshold on raw values.
@@ -183,7 +207,7 @@ export function binDataset(ds: Dataset, features: readonly FeatureBinning[], sha
     if (fb.kind === 'numeric') {
       if (col.kind !== 'numeric') throw new Error(`column "${fb.name}" should be numeric`);
       const v = col.values;
-      for (let i = 0; i < n; i++) cols[f * n + i] = numericBin(fb.thresholds, v[i]);
+      binColumn(fb.thresholds, v, cols.subarray(f * n, (f + 1) * n));
     } else {
       if (col.kind !== 'categorical') throw new Error(`column "${fb.name}" should be categorical`);
       const lookup = categoryBinLookup(fb, col.categories);

@@ -215,7 +215,11 @@ function boostSharded(
     const grown = grower.grow(m, features);
     const tree = grown.tree;
     trees.push(tree);
-    if (m < n) inSample.fill(0);
+    if (m < n) {
+      inSample.fill(0);
+      const fr = grown.finalRanges;
+      for (let r = 0; r < fr.length; r += 2) for (let k = fr[r]; k < fr[r + 1]; k++) inSample[rows[k]] = 1;
+    }
     const ranges = grown.leafRanges;
     for (let j = 0; j < grown.leafNodes.length; j++) {
       const v = tree.value[grown.leafNodes[j]];

@@ -1,6 +1,6 @@
 import type { BinnedData } from '../binning/bin-mapper.js';
 import type { HistogramKernel } from '../tree/histogram-kernel.js';
-import { fillSide, partitionRows } from '../tree/partition.js';
+import { fillSide, partitionRowIndices } from '../tree/partition.js';
 import { HIST_STRIDE } from '../tree/split.js';
 
 /**
@@ -11,8 +11,9 @@ import { HIST_STRIDE } from '../tree/split.js';
  */
 export interface ShardMemory {
   readonly data: BinnedData;
-  /** Row order, ordered gradients: shared by both shards, each in its own region. */
+  /** Row order, shared by both shards, each in its own region. */
   readonly rows: Uint32Array;
+  /** Gradients and hessians by row index (each shard writes its own rows). */
   readonly og: Float64Array;
   readonly oh: Float64Array;
   readonly margin: Float64Array;
@@ -21,8 +22,6 @@ export interface ShardMemory {
   readonly hists: Float64Array[];
   /** This thread's scratch. */
   readonly scratch: Uint32Array;
-  readonly sg: Float64Array;
-  readonly sh: Float64Array;
   readonly side: Uint8Array;
   readonly features: Int32Array;
   /** The histogram kernel of `features`, looked up once per tree. */
@@ -31,7 +30,7 @@ export interface ShardMemory {
 
 /**
  * Root step: gradients of the shard's rows (log-loss at the current margin, positives weighted by
- * `posWeight`) into the ordered arrays, then the root histogram into `slot`. Returns [G, H].
+ * `posWeight`), then the root histogram into `slot`. Returns [G, H].
  */
 export function shardRoot(
   m: ShardMemory,
@@ -49,8 +48,8 @@ export function shardRoot(
     const w = y[i] ? posWeight : 1;
     const g = (p - y[i]) * w;
     const h = Math.max(p * (1 - p), 1e-16) * w;
-    og[k] = g;
-    oh[k] = h;
+    og[i] = g;
+    oh[i] = h;
     G += g;
     H += h;
   }
@@ -69,24 +68,32 @@ export interface ShardSplit {
   /** Build the histogram of the left (1) or right (0) child into `slot`; -1 = none. */
   buildLeft: number;
   slot: number;
+  /**
+   * The children are leaves at the depth limit: instead of partitioning, add their values
+   * (`leftValue`, `rightValue`) to the rows' margins, one add per row as the leaf pass would.
+   */
+  final: boolean;
+  leftValue: number;
+  rightValue: number;
 }
 
-/** Apply a level's splits to a shard; returns each split's partition point. */
+/** Apply a level's splits to a shard; returns each split's partition point (-1 for final splits). */
 export function shardLevel(m: ShardMemory, splits: readonly ShardSplit[], mids: Int32Array): void {
   const { data } = m;
   for (let k = 0; k < splits.length; k++) {
     const s = splits[k];
     fillSide(m.side, s.bin, s.missingLeft, s.catBits);
-    const mid = partitionRows(
+    if (s.final) {
+      addLeafValues(m, s);
+      mids[k] = -1;
+      continue;
+    }
+    const mid = partitionRowIndices(
       data.cols,
       s.feature * data.nRows,
       m.side,
       m.rows,
-      m.og,
-      m.oh,
       m.scratch,
-      m.sg,
-      m.sh,
       s.start,
       s.end,
     );
@@ -95,6 +102,21 @@ export function shardLevel(m: ShardMemory, splits: readonly ShardSplit[], mids: 
       if (s.buildLeft === 1) buildInto(m, s.start, mid, s.slot);
       else buildInto(m, mid, s.end, s.slot);
     }
+  }
+}
+
+const leafPair = new Float64Array(2);
+
+/** Margins of a final split's rows: + rightValue (side 0) or + leftValue (side 1), by table, not branch. */
+function addLeafValues(m: ShardMemory, s: ShardSplit): void {
+  const { rows, margin, side } = m;
+  const col = m.data.cols;
+  const off = s.feature * m.data.nRows;
+  leafPair[0] = s.rightValue;
+  leafPair[1] = s.leftValue;
+  for (let k = s.start; k < s.end; k++) {
+    const i = rows[k];
+    margin[i] += leafPair[side[col[off + i]]];
   }
 }
 

@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { histogramKernel } from '../tree/histogram-kernel.js';
 import { type ShardMemory, type ShardSplit, shardLevel, shardRoot } from './shard-ops.js';
 import { MIDS, OP_EXIT, OP_LEVEL, OP_ROOT, readSplits, SLOT } from './shard-protocol.js';
+import { RED, type ReduceContext, shardReduce } from './shard-reduce.js';
 import type { ShardWorkerInit } from './sharded-grower.js';
 
 // Worker entry: run shard 1 of each posted step (root or level) and signal completion.
@@ -21,11 +22,24 @@ const memory: ShardMemory = {
     (_, k) => new Float64Array(init.histBuffer, 8 * init.histSize * k, init.histSize),
   ),
   scratch: new Uint32Array(n),
-  sg: new Float64Array(n),
-  sh: new Float64Array(n),
   side: new Uint8Array(256),
   features,
   kernel: () => {},
+};
+const views = (buffer: SharedArrayBuffer) =>
+  Array.from(
+    { length: init.slots },
+    (_, k) => new Float64Array(buffer, 8 * init.histSize * k, init.histSize),
+  );
+const { red } = init;
+const reduce: ReduceContext = {
+  hist0: views(init.histBuffer0),
+  hist1: memory.hists,
+  binning: init.data.features,
+  params: init.searchParams,
+  red,
+  redF: init.redF,
+  best: { gain: 0, feature: -1, bin: 0, missingLeft: false, catBits: null, leftG: 0, leftH: 0 },
 };
 const splits: ShardSplit[] = [];
 const mids = new Int32Array(ctl.buffer, ctl.byteOffset + 4 * MIDS, ctl.length - MIDS);
@@ -41,13 +55,19 @@ for (;;) {
   const nFeat = ctl[SLOT.N_FEATURES];
   for (let k = 0; k < nFeat; k++) features[k] = ctl[SLOT.FEATURES + k];
   const fs = features.subarray(0, nFeat);
-  const m = { ...memory, features: fs, kernel: histogramKernel(init.data.nFeatures, fs) };
+  const m = { ...memory, features: fs, kernel: histogramKernel(init.data.nFeatures, fs, true) };
   if (op === OP_ROOT) {
     const [G, H] = shardRoot(m, ctl[SLOT.A], ctl[SLOT.B], f64[0], ctl[SLOT.C]);
     f64[1] = G;
     f64[2] = H;
   } else if (op === OP_LEVEL) {
-    shardLevel(m, readSplits(ctl, ctl[SLOT.A], splits), mids);
+    shardLevel(m, readSplits(ctl, f64, ctl[SLOT.A], splits), mids);
+    // Barrier: both shards built, then this thread's half of the merges and searches.
+    Atomics.store(red, RED.BUILT1, seq);
+    Atomics.notify(red, RED.BUILT1);
+    while (Atomics.load(red, RED.BUILT0) !== seq)
+      Atomics.wait(red, RED.BUILT0, Atomics.load(red, RED.BUILT0), 100);
+    shardReduce(reduce, fs, 1);
   }
   Atomics.store(ctl, SLOT.DONE, seq);
   Atomics.notify(ctl, SLOT.DONE);

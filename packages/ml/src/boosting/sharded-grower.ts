@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { BinnedData } from '../binning/bin-mapper.js';
 import { histogramKernel } from '../tree/histogram-kernel.js';
-import { HIST_STRIDE, type Split, type SplitConstraints, searchFeature } from '../tree/split.js';
+import { HIST_STRIDE, type Split, searchFeature } from '../tree/split.js';
 import type { Tree } from '../tree/tree.js';
 import { TreeBuilder } from '../tree/tree-builder.js';
 import { workerUrl } from '../util/worker-url.js';
@@ -16,10 +16,22 @@ import {
   SLOT,
   writeSplits,
 } from './shard-protocol.js';
+import {
+  clearReduce,
+  gainFloor,
+  MISSING_PAIR,
+  queueMerge,
+  queueSearch,
+  RED,
+  type ReduceContext,
+  readSearch,
+  reduceBlocks,
+  type SearchParams,
+  shardReduce,
+} from './shard-reduce.js';
 
-export interface ShardedGrowParams extends SplitConstraints {
+export interface ShardedGrowParams extends SearchParams {
   readonly maxDepth: number;
-  readonly minSplitGain: number;
   readonly leafValue: (g: number, h: number) => number;
   readonly scalePosWeight: number;
 }
@@ -33,18 +45,29 @@ export interface ShardWorkerInit {
   readonly margin: Float64Array;
   readonly y: Uint8Array;
   readonly histBuffer: SharedArrayBuffer;
+  /** Shard 0's histograms, which the worker's half of each reduce writes too. */
+  readonly histBuffer0: SharedArrayBuffer;
   readonly histSize: number;
+  readonly red: Int32Array;
+  readonly redF: Float64Array;
+  readonly searchParams: SearchParams;
   readonly slots: number;
   readonly ctl: Int32Array;
   readonly f64: Float64Array;
 }
 
-/** A grown tree and, per leaf, the row ranges of both shards in `rows`. */
+/**
+ * A grown tree and, per leaf whose values are not yet in the margins, the row ranges of both
+ * shards in `rows`. Splits into leaves at the depth limit add their leaves' values to the margins
+ * as they are applied; their row ranges are listed in `finalRanges`.
+ */
 export interface ShardedTree {
   readonly tree: Tree;
   readonly leafNodes: number[];
   /** Four numbers a leaf: start0, end0, start1, end1. */
   readonly leafRanges: number[];
+  /** Four numbers a final split (start0, end0, start1, end1): rows already given their leaf values. */
+  readonly finalRanges: number[];
 }
 
 interface Node {
@@ -57,17 +80,19 @@ interface Node {
   h: number;
   depth: number;
   slot: number;
+  /** Index of this node's queued split search, or -1. */
+  task: number;
 }
 
 const sab = (bytes: number) => new SharedArrayBuffer(bytes);
-/** Offset of the missing-value bin's (g, h) pair inside a feature's histogram. */
-const MISSING_PAIR = 2 * 255;
 
 /**
  * Grows boosting trees with the rows split in two shards, each partitioned and histogrammed on
- * its own (by a worker thread when one is available, else in turn on this thread), the two
- * histograms added here. Split search, subtraction and bookkeeping stay on this thread. The
- * arithmetic is the same with one thread or two, so the model does not depend on the thread count.
+ * its own (by a worker thread when one is available, else in turn on this thread). Adding the two
+ * shards' histograms, the subtraction for the larger children and the next level's split search
+ * are then shared by features between the two threads (shard-reduce.ts); split decisions and
+ * bookkeeping stay on this thread. The arithmetic is the same with one thread or two, so the
+ * model does not depend on the thread count.
  */
 export class ShardedGrower {
   readonly rows: Uint32Array;
@@ -78,7 +103,11 @@ export class ShardedGrower {
   private readonly slots: number;
   private readonly hist0: Float64Array[];
   private readonly hist1: Float64Array[];
+  private readonly histBuffer0: SharedArrayBuffer;
   private readonly histBuffer1: SharedArrayBuffer;
+  private readonly red: Int32Array;
+  private readonly redF: Float64Array;
+  private readonly reduce0: ReduceContext;
   private readonly free: number[] = [];
   private readonly ctl = new Int32Array(sab(4 * controlBlockLength()));
   private readonly f64 = new Float64Array(sab(8 * F64_SLOTS));
@@ -106,7 +135,8 @@ export class ShardedGrower {
         { length: this.slots },
         (_, k) => new Float64Array(buffer, 8 * this.histSize * k, this.histSize),
       );
-    this.hist0 = slotViews(sab(8 * this.histSize * this.slots));
+    this.histBuffer0 = sab(8 * this.histSize * this.slots);
+    this.hist0 = slotViews(this.histBuffer0);
     this.histBuffer1 = sab(8 * this.histSize * this.slots);
     this.hist1 = slotViews(this.histBuffer1);
     this.mids0 = new Int32Array(1024);
@@ -120,14 +150,22 @@ export class ShardedGrower {
       y,
       hists,
       scratch: new Uint32Array(n),
-      sg: new Float64Array(n),
-      sh: new Float64Array(n),
       side: new Uint8Array(256),
       features: new Int32Array(0),
       kernel: () => {},
     });
     this.mem0 = memory(this.hist0);
     this.mem1 = memory(this.hist1);
+    ({ red: this.red, redF: this.redF } = reduceBlocks());
+    this.reduce0 = {
+      hist0: this.hist0,
+      hist1: this.hist1,
+      binning: data.features,
+      params,
+      red: this.red,
+      redF: this.redF,
+      best: { gain: 0, feature: -1, bin: 0, missingLeft: false, catBits: null, leftG: 0, leftH: 0 },
+    };
   }
 
   /** Start the shard worker (call once; without it, both shards run on this thread). */
@@ -140,7 +178,16 @@ export class ShardedGrower {
       margin: this.margin,
       y: this.y,
       histBuffer: this.histBuffer1,
+      histBuffer0: this.histBuffer0,
       histSize: this.histSize,
+      red: this.red,
+      redF: this.redF,
+      searchParams: {
+        lambda: this.params.lambda,
+        minChildWeight: this.params.minChildWeight,
+        maxCatOneHot: this.params.maxCatOneHot,
+        minSplitGain: this.params.minSplitGain,
+      },
       slots: this.slots,
       ctl: this.ctl,
       f64: this.f64,
@@ -185,11 +232,11 @@ export class ShardedGrower {
    * subsample), using features `features` (sorted).
    */
   grow(m: number, features: Int32Array): ShardedTree {
-    const { params, ctl, f64 } = this;
+    const { params, ctl, f64, red, redF } = this;
     const half = m >> 1;
     this.free.length = 0;
     for (let k = this.slots - 1; k >= 0; k--) this.free.push(k);
-    const kernel = histogramKernel(this.data.nFeatures, features);
+    const kernel = histogramKernel(this.data.nFeatures, features, true);
     const m0 = { ...this.mem0, features, kernel };
     const m1 = { ...this.mem1, features, kernel };
     ctl[SLOT.N_FEATURES] = features.length;
@@ -224,29 +271,27 @@ export class ShardedGrower {
       h: H,
       depth: 0,
       slot: rootSlot,
+      task: -1,
     };
     const leafNodes: number[] = [];
     const leafRanges: number[] = [];
+    const finalRanges: number[] = [];
     const leaf = (n: Node) => {
       leafNodes.push(n.id);
       leafRanges.push(n.s0, n.e0, n.s1, n.e1);
       if (n.slot >= 0) this.free.push(n.slot);
     };
-    const best: Split = {
-      gain: 0,
-      feature: -1,
-      bin: 0,
-      missingLeft: false,
-      catBits: null,
-      leftG: 0,
-      leftH: 0,
-    };
+    // The root is searched here; every later node by both threads (see shard-reduce.ts).
+    const rootSplit = this.searchAll(this.hist0[rootSlot], features, G, H);
     let level: Node[] = [root];
     while (level.length > 0) {
       const splitNodes: Node[] = [];
       const splits0: ShardSplit[] = [];
       const splits1: ShardSplit[] = [];
       const chosen: Split[] = [];
+      /** Per split: search index of the left and right child (-1: not searched). */
+      const childTasks: number[] = [];
+      clearReduce(red);
       for (const node of level) {
         const rowsIn = node.e0 - node.s0 + node.e1 - node.s1;
         if (
@@ -258,24 +303,31 @@ export class ShardedGrower {
           leaf(node);
           continue;
         }
-        const hist = this.hist0[node.slot];
-        best.gain = params.minSplitGain > 0 ? params.minSplitGain : 1e-12 * Math.max(1, node.h);
-        best.feature = -1;
-        for (let k = 0; k < features.length; k++) {
-          searchFeature(hist, features[k], this.data.features[features[k]], node.g, node.h, params, best);
-        }
-        if (best.feature < 0) {
+        const s = node === root ? rootSplit : node.task >= 0 ? this.readSplit(node.task) : null;
+        if (!s) {
           leaf(node);
           continue;
         }
-        if (hist[best.feature * HIST_STRIDE + 255 * 2 + 1] === 0)
-          best.missingLeft = best.leftH >= node.h - best.leftH;
-        const s: Split = { ...best, catBits: best.catBits ? best.catBits.slice() : null };
+        if (this.hist0[node.slot][s.feature * HIST_STRIDE + MISSING_PAIR + 1] === 0)
+          s.missingLeft = s.leftH >= node.h - s.leftH;
         // The children split again need histograms: build the lighter one, subtract for the other.
         const needHist = node.depth + 1 < params.maxDepth;
+        const final = !needHist;
         const buildLeft = s.leftH <= node.h - s.leftH ? 1 : 0;
         const slot = needHist ? this.free.pop()! : -1;
         if (!needHist) this.free.push(node.slot);
+        if (needHist) {
+          queueMerge(red, slot, node.slot);
+          const rg = node.g - s.leftG;
+          const rh = node.h - s.leftH;
+          const mcw2 = 2 * params.minChildWeight;
+          const leftSlot = buildLeft === 1 ? slot : node.slot;
+          const rightSlot = buildLeft === 1 ? node.slot : slot;
+          childTasks.push(
+            s.leftH >= mcw2 ? queueSearch(red, redF, leftSlot, s.leftG, s.leftH) : -1,
+            rh >= mcw2 ? queueSearch(red, redF, rightSlot, rg, rh) : -1,
+          );
+        } else childTasks.push(-1, -1);
         const common = {
           feature: s.feature,
           bin: s.bin,
@@ -283,6 +335,9 @@ export class ShardedGrower {
           catBits: s.catBits,
           buildLeft,
           slot,
+          final,
+          leftValue: final ? params.leafValue(s.leftG, s.leftH) : 0,
+          rightValue: final ? params.leafValue(node.g - s.leftG, node.h - s.leftH) : 0,
         };
         splits0.push({ ...common, start: node.s0, end: node.e0 });
         splits1.push({ ...common, start: node.s1, end: node.e1 });
@@ -291,63 +346,94 @@ export class ShardedGrower {
       }
       if (splitNodes.length === 0) break;
       ctl[SLOT.A] = splits1.length;
-      writeSplits(ctl, splits1);
+      writeSplits(ctl, f64, splits1);
       this.post(OP_LEVEL, () => shardLevel(m1, splits1, this.mids1));
       shardLevel(m0, splits0, this.mids0);
+      this.barrier();
+      shardReduce(this.reduce0, features, 0);
+      if (!this.worker) shardReduce(this.reduce0, features, 1);
       this.wait();
       const next: Node[] = [];
       for (let k = 0; k < splitNodes.length; k++) {
         const node = splitNodes[k];
         const s = chosen[k];
-        const mid0 = this.mids0[k];
-        const mid1 = this.mids1[k];
         const depth = node.depth + 1;
         const lg = s.leftG;
         const lh = s.leftH;
-        const left: Node = {
-          id: tb.add(lg, lh),
-          s0: node.s0,
-          e0: mid0,
-          s1: node.s1,
-          e1: mid1,
-          g: lg,
-          h: lh,
-          depth,
-          slot: -1,
-        };
-        const right: Node = {
-          id: tb.add(node.g - lg, node.h - lh),
-          s0: mid0,
-          e0: node.e0,
-          s1: mid1,
-          e1: node.e1,
-          g: node.g - lg,
-          h: node.h - lh,
-          depth,
-          slot: -1,
-        };
-        tb.split(node.id, s, left.id, right.id, this.data);
-        const slot = splits0[k].slot;
-        if (slot >= 0) {
-          this.merge(slot, features);
-          const [small, large] = splits0[k].buildLeft === 1 ? [left, right] : [right, left];
-          small.slot = slot;
-          large.slot = node.slot;
-          const ph = this.hist0[node.slot];
-          const sh = this.hist0[slot];
-          for (let j = 0; j < features.length; j++) {
-            const o = features[j] * HIST_STRIDE;
-            const used = o + 2 * this.data.features[features[j]].nBins;
-            for (let q = o; q < used; q++) ph[q] -= sh[q];
-            ph[o + MISSING_PAIR] -= sh[o + MISSING_PAIR];
-            ph[o + MISSING_PAIR + 1] -= sh[o + MISSING_PAIR + 1];
-          }
+        const leftId = tb.add(lg, lh);
+        const rightId = tb.add(node.g - lg, node.h - lh);
+        tb.split(node.id, s, leftId, rightId, this.data);
+        if (splits0[k].final) {
+          finalRanges.push(node.s0, node.e0, node.s1, node.e1);
+          continue;
         }
-        next.push(left, right);
+        const mid0 = this.mids0[k];
+        const mid1 = this.mids1[k];
+        const slot = splits0[k].slot;
+        const buildLeft = splits0[k].buildLeft === 1;
+        next.push(
+          {
+            id: leftId,
+            s0: node.s0,
+            e0: mid0,
+            s1: node.s1,
+            e1: mid1,
+            g: lg,
+            h: lh,
+            depth,
+            slot: buildLeft ? slot : node.slot,
+            task: childTasks[2 * k],
+          },
+          {
+            id: rightId,
+            s0: mid0,
+            e0: node.e0,
+            s1: mid1,
+            e1: node.e1,
+            g: node.g - lg,
+            h: node.h - lh,
+            depth,
+            slot: buildLeft ? node.slot : slot,
+            task: childTasks[2 * k + 1],
+          },
+        );
       }
       level = next;
     }
-    return { tree: tb.build(), leafNodes, leafRanges };
+    return { tree: tb.build(), leafNodes, leafRanges, finalRanges };
+  }
+
+  /** Signal that shard 0 has built and wait for shard 1 (the barrier before the shared reduce). */
+  private barrier(): void {
+    if (!this.worker) return;
+    const { red, seq } = this;
+    Atomics.store(red, RED.BUILT0, seq);
+    Atomics.notify(red, RED.BUILT0);
+    while (Atomics.load(red, RED.BUILT1) !== seq)
+      Atomics.wait(red, RED.BUILT1, Atomics.load(red, RED.BUILT1), 100);
+  }
+
+  /** The combined result of search `task`, with its own bitset, or null. */
+  private readSplit(task: number): Split | null {
+    const s: Split = { gain: 0, feature: -1, bin: 0, missingLeft: false, catBits: null, leftG: 0, leftH: 0 };
+    return readSearch(this.red, this.redF, task, s) ? s : null;
+  }
+
+  /** Best split of a node over all features on this thread (the root), or null. */
+  private searchAll(hist: Float64Array, features: Int32Array, g: number, h: number): Split | null {
+    const best: Split = {
+      gain: 0,
+      feature: -1,
+      bin: 0,
+      missingLeft: false,
+      catBits: null,
+      leftG: 0,
+      leftH: 0,
+    };
+    best.gain = gainFloor(this.params, h);
+    for (let k = 0; k < features.length; k++)
+      searchFeature(hist, features[k], this.data.features[features[k]], g, h, this.params, best);
+    return best.feature >= 0 ? best : null;
   }
 
   /** Add shard 1's histogram in `slot` into shard 0's. */

@@ -1,7 +1,9 @@
 import { categoryBinLookup } from '../binning/bin-mapper.js';
 import type { Dataset } from '../data/dataset.js';
+import { type BatchKernel, type RowKernel, scoringKernels } from './batch-kernel.js';
 import { CompiledEnsemble } from './compiled-ensemble.js';
 import type { ChurnModel } from './model.js';
+import { scoringPool } from './scoring-pool.js';
 
 /** Rows encoded for a model: row-major, numeric values raw, categories as bin index, NaN = missing. */
 export interface EncodedRows {
@@ -72,7 +74,7 @@ export function compiledTrees(model: ChurnModel): CompiledEnsemble {
 
 /** Raw model output for one encoded row: probability (forest) or log-odds margin (boosting). */
 export function rawOutput(model: ChurnModel, x: ArrayLike<number>, offset = 0): number {
-  const s = compiledTrees(model).sum(x, offset);
+  const s = modelKernels(model).row(x, offset);
   return model.algorithm === 'random-forest' ? s / model.trees.length : model.baseMargin + s;
 }
 
@@ -84,18 +86,45 @@ export function predictRow(model: ChurnModel, x: ArrayLike<number>, offset = 0):
   return model.algorithm === 'random-forest' ? r : sigmoid(r);
 }
 
+/** Batches at least this large are shared with the scoring pool's worker threads. */
+const POOL_MIN_ROWS = 4096;
+
+interface ModelKernels {
+  /** The model's number in the scoring pool's caches. */
+  readonly id: number;
+  readonly batch: BatchKernel;
+  readonly row: RowKernel;
+}
+
+const kernels = new WeakMap<ChurnModel, ModelKernels>();
+let nextModelId = 1;
+
+/** The scoring kernels of a model, built once per model object. */
+function modelKernels(model: ChurnModel): ModelKernels {
+  let k = kernels.get(model);
+  if (!k) {
+    k = { id: nextModelId++, ...scoringKernels(model.trees, model.binning, compiledTrees(model)) };
+    kernels.set(model, k);
+  }
+  return k;
+}
+
 /**
- * Churn probabilities of encoded rows. Trees are walked a block of rows at a time so each tree's
- * nodes stay in cache while the block passes through it.
+ * Churn probabilities of encoded rows, bit-identical to {@link predictRow} on each row. Rows are
+ * scored a block at a time through each tree; large batches are shared with worker threads.
  */
 export function predictEncoded(model: ChurnModel, rows: EncodedRows): Float64Array {
   const { x, nRows, nFeatures } = rows;
-  const out = new Float64Array(nRows);
-  const trees = model.trees;
-  const ensemble = compiledTrees(model);
-  for (let i = 0; i < nRows; i++) out[i] = ensemble.sum(x, i * nFeatures);
+  const { id, batch: kernel } = modelKernels(model);
+  const pool = nRows >= POOL_MIN_ROWS ? scoringPool() : null;
+  let out: Float64Array;
+  if (pool) out = pool.run(id, model.trees, model.binning, kernel, x, nFeatures, nRows);
+  else {
+    out = new Float64Array(nRows);
+    kernel(x, nFeatures, 0, nRows, out);
+  }
   if (model.algorithm === 'random-forest') {
-    for (let i = 0; i < nRows; i++) out[i] /= trees.length;
+    for (let i = 0; i < nRows; i++) out[i] /= model.trees.length;
   } else {
     for (let i = 0; i < nRows; i++) out[i] = sigmoid(model.baseMargin + out[i]);
   }

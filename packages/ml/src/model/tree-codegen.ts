@@ -15,11 +15,16 @@ const NODES_PER_FUNCTION = 1500;
  */
 export function compileTreeSums(trees: readonly Tree[]): TreeSumFunction[] {
   const fns: TreeSumFunction[] = [];
-  let chunk: string[] = [];
-  let nodes = 0;
-  let bits: number[] = [];
-  const flush = () => {
-    if (chunk.length === 0) return;
+  const groups = sumGroups(trees);
+  for (let g = 0; g + 1 < groups.length; g++) {
+    const chunk: string[] = [];
+    const bits: number[] = [];
+    for (let k = groups[g]; k < groups[g + 1]; k++) {
+      const t = trees[k];
+      const base = bits.length;
+      for (const w of t.catBits) bits.push(w);
+      chunk.push(treeSource(t, 0, base));
+    }
     const body = `let s = 0; let v = 0;\n${chunk.join('\n')}\nreturn s;`;
     const fn = new Function('cb', 'x', 'o', body) as (
       cb: Uint32Array,
@@ -28,19 +33,27 @@ export function compileTreeSums(trees: readonly Tree[]): TreeSumFunction[] {
     ) => number;
     const cb = Uint32Array.from(bits);
     fns.push((x, o) => fn(cb, x, o));
-    chunk = [];
-    nodes = 0;
-    bits = [];
-  };
-  for (const t of trees) {
-    if (nodes + t.nNodes > NODES_PER_FUNCTION) flush();
-    const base = bits.length;
-    for (const w of t.catBits) bits.push(w);
-    chunk.push(treeSource(t, 0, base));
-    nodes += t.nNodes;
   }
-  flush();
   return fns;
+}
+
+/**
+ * Where the generated functions' partial sums start: tree indices, first 0, last trees.length.
+ * A row's output adds each group's sum (from 0, in tree order) to a total (from 0), and the batch
+ * kernel adds in the same groups, so both give bit-identical results.
+ */
+export function sumGroups(trees: readonly Tree[]): number[] {
+  const groups = [0];
+  let nodes = 0;
+  trees.forEach((t, k) => {
+    if (nodes > 0 && nodes + t.nNodes > NODES_PER_FUNCTION) {
+      groups.push(k);
+      nodes = 0;
+    }
+    nodes += t.nNodes;
+  });
+  if (trees.length > 0) groups.push(trees.length);
+  return groups;
 }
 
 const num = (v: number): string => (Object.is(v, -0) ? '-0' : String(v));

@@ -13,6 +13,34 @@ export function fillSide(
 }
 
 /**
+ * Stable partition of the row indices rows[start..end) alone (gradients stay indexed by row), by
+ * the bins of one feature column; returns the first index of the right part. Branch-free like
+ * {@link partitionRows}, with a fifth of its memory traffic.
+ */
+export function partitionRowIndices(
+  col: Uint8Array,
+  colOffset: number,
+  side: Uint8Array,
+  rows: Uint32Array,
+  scratch: Uint32Array,
+  start: number,
+  end: number,
+): number {
+  let l = start;
+  let r = 0;
+  for (let k = start; k < end; k++) {
+    const i = rows[k];
+    const left = side[col[colOffset + i]];
+    rows[l] = i;
+    scratch[r] = i;
+    l += left;
+    r += 1 - left;
+  }
+  rows.set(scratch.subarray(0, r), l);
+  return l;
+}
+
+/**
  * Stable partition of rows[start..end) and their ordered gradients by the bins of one feature
  * column; returns the first index of the right part. Every row is written to both outputs and
  * only the counters move, so the loop has no data-dependent branch: split sides are
