@@ -5,7 +5,8 @@ import { coverFraction } from './tree-paths.js';
  * The per-model precomputation of the fast TreeSHAP (closing-shap.ts): every tree in one flat
  * pre-order layout (the left child is the next node), and for every edge the static part of the
  * algorithm — which features "close" there, with their cover products, and how many polynomial
- * coefficients and moments the subtree below needs.
+ * coefficients the subtree below needs (its degree, which is also how many moments of the
+ * closed factors above it the subtree reads).
  *
  * A feature closes on the edge into node c when it is split on at or above c's parent and nowhere
  * in c's subtree: from there down, every leaf's weights for that feature are final (the product
@@ -29,11 +30,9 @@ export interface ClosingLayout {
   readonly closeCover: Float64Array;
   /** Degree of a split node's subtree polynomial (0 for leaves). */
   readonly degree: Int32Array;
-  /** Number of moments a split node needs (0 for leaves). */
-  readonly moments: Int32Array;
   /** First node of each tree. */
   readonly roots: Int32Array;
-  /** Per-level stride of the scratch buffers: the largest degree + 1 or moment count, plus one. */
+  /** Per-level stride of the scratch buffers: the largest degree + 2. */
   readonly stride: number;
   /** Scratch levels needed: the deepest split's depth + 2. */
   readonly levels: number;
@@ -48,7 +47,6 @@ export function buildClosingLayout(trees: readonly Tree[], nFeatures: number): C
     split: new Float64Array(total),
     right: new Int32Array(total),
     degree: new Int32Array(total),
-    moments: new Int32Array(total),
     closeStart: new Int32Array(total + 1),
   };
   const closeFeature: number[] = [];
@@ -71,11 +69,7 @@ export function buildClosingLayout(trees: readonly Tree[], nFeatures: number): C
     const seenList: number[] = [];
 
     // Pre-order placement; `closing` lists the features closing on the edge into n.
-    const place = (
-      n: number,
-      closing: readonly number[],
-      depth: number,
-    ): { slot: number; deg: number; mom: number } => {
+    const place = (n: number, closing: readonly number[], depth: number): { slot: number; deg: number } => {
       const s = next++;
       out.closeStart[s] = closeFeature.length;
       for (const j of closing) {
@@ -86,7 +80,7 @@ export function buildClosingLayout(trees: readonly Tree[], nFeatures: number): C
       if (f < 0) {
         out.meta[s] = -1;
         out.split[s] = t.value[n];
-        return { slot: s, deg: 0, mom: 0 };
+        return { slot: s, deg: 0 };
       }
       levels = Math.max(levels, depth + 2);
       const cat = t.catOffset[n] >= 0;
@@ -97,7 +91,6 @@ export function buildClosingLayout(trees: readonly Tree[], nFeatures: number): C
       seen[f] = 1;
       const before = cum[f];
       let deg = 0;
-      let mom = 0;
       for (const c of [t.left[n], t.right[n]]) {
         cum[f] = before * coverFraction(t, n, c);
         // Seen features split on below n but not below c close on this edge.
@@ -105,7 +98,6 @@ export function buildClosingLayout(trees: readonly Tree[], nFeatures: number): C
         const child = place(c, closes, depth + 1);
         if (c === t.right[n]) out.right[s] = child.slot;
         deg = Math.max(deg, closes.length + child.deg);
-        mom = Math.max(mom, closes.length + Math.max(child.deg, child.mom));
       }
       cum[f] = before;
       if (firstSeen) {
@@ -113,9 +105,8 @@ export function buildClosingLayout(trees: readonly Tree[], nFeatures: number): C
         seen[f] = 0;
       }
       out.degree[s] = deg;
-      out.moments[s] = mom;
-      stride = Math.max(stride, deg + 2, mom + 1);
-      return { slot: s, deg, mom };
+      stride = Math.max(stride, deg + 2);
+      return { slot: s, deg };
     };
     place(0, [], 0);
   });

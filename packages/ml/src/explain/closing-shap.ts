@@ -25,9 +25,10 @@ import { buildClosingLayout, type ClosingLayout } from './closing-layout.js';
  * Every leaf's weights are accounted for exactly once per feature, the integrals are exact
  * (moments of polynomials), and the work per edge is the product of its closing count and the
  * subtree's polynomial degree: mostly 1–3 near the leaves, where most edges are. O(N·D) at worst.
+ *
+ * The walk is iterative (an explicit stack of split nodes, one level each), over the flat
+ * pre-order layout, with every buffer allocated once per model: a row allocates nothing.
  */
-
-const NO_ROW = new Float64Array(0);
 
 /**
  * A model's trees laid out for fast exact TreeSHAP (built once, reused for every row). Not
@@ -35,48 +36,40 @@ const NO_ROW = new Float64Array(0);
  */
 export class ClosingTreeShap {
   readonly layout: ClosingLayout;
-  private readonly meta: Int32Array;
-  private readonly split: Float64Array;
-  private readonly right: Int32Array;
-  private readonly catBits: Uint32Array;
-  private readonly closeStart: Int32Array;
-  private readonly closeFeature: Int32Array;
-  private readonly closeCover: Float64Array;
-  private readonly degree: Int32Array;
-  private readonly moments: Int32Array;
-  private readonly stride: number;
-  /** Moments of C(t) per level (stride entries each). */
+  readonly nTrees: number;
+  private readonly nFeatures: number;
+  /** Moment regions of stride entries: region 0 holds the moments of C = 1, region d + 1 level d's child. */
   private readonly mu: Float64Array;
-  /** Subtree polynomial coefficients per level. */
+  /** B(t) of the split at each level (stride entries each). */
   private readonly poly: Float64Array;
   private readonly tmp: Float64Array;
-  /** 1 while the row follows every split on the current path of that feature (P_j). */
+  /** P_j of the current path per feature; all ones between computations. */
   private readonly hot: Uint8Array;
-  private x: Float64Array = NO_ROW;
-  private offset = 0;
-  private phi: Float64Array = NO_ROW;
-  private po = 0;
-  private scale = 1;
+  /** Unscaled values of the trees of one computation. */
+  private readonly acc: Float64Array;
+  // The stack of split nodes, one entry per level.
+  private readonly stNode: Int32Array;
+  private readonly stMb: Int32Array;
+  private readonly stSide: Uint8Array;
+  private readonly stWas: Uint8Array;
+  private readonly stLeft: Uint8Array;
 
   constructor(trees: readonly Tree[], nFeatures: number) {
     this.layout = buildClosingLayout(trees, nFeatures);
+    this.nTrees = trees.length;
+    this.nFeatures = nFeatures;
     const { stride, levels } = this.layout;
-    ({
-      meta: this.meta,
-      split: this.split,
-      right: this.right,
-      catBits: this.catBits,
-      closeStart: this.closeStart,
-      closeFeature: this.closeFeature,
-      closeCover: this.closeCover,
-      degree: this.degree,
-      moments: this.moments,
-      stride: this.stride,
-    } = this.layout);
-    this.mu = new Float64Array(stride * levels);
-    this.poly = new Float64Array(stride * levels);
-    this.tmp = new Float64Array(stride);
-    this.hot = new Uint8Array(nFeatures);
+    this.mu = new Float64Array(stride * (levels + 2));
+    for (let m = 0; m < stride; m++) this.mu[m] = 1 / (m + 1);
+    this.poly = new Float64Array(stride * (levels + 3));
+    this.tmp = new Float64Array(stride * (stride + 1));
+    this.hot = new Uint8Array(nFeatures).fill(1);
+    this.acc = new Float64Array(nFeatures);
+    this.stNode = new Int32Array(levels + 1);
+    this.stMb = new Int32Array(levels + 1);
+    this.stSide = new Uint8Array(levels + 1);
+    this.stWas = new Uint8Array(levels + 1);
+    this.stLeft = new Uint8Array(levels + 1);
   }
 
   /**
@@ -84,102 +77,136 @@ export class ClosingTreeShap {
    * phi[po .. po + nFeatures).
    */
   addTree(tree: number, x: Float64Array, offset: number, phi: Float64Array, po: number, scale: number): void {
-    const root = this.layout.roots[tree];
-    if (this.layout.meta[root] < 0) return;
-    this.x = x;
-    this.offset = offset;
-    this.phi = phi;
-    this.po = po;
-    this.scale = scale;
-    this.hot.fill(1);
-    const n = this.layout.moments[root];
-    for (let m = 0; m < n; m++) this.mu[m] = 1 / (m + 1);
-    this.visit(root, 0, 0);
-    this.x = NO_ROW;
-    this.phi = NO_ROW;
+    this.addTrees(tree, tree + 1, x, offset, phi, po, scale);
   }
 
   /**
-   * Split node n at level d, the moments of its C(t) at mu[mb..]; leaves B(t) at level d. A child
-   * where nothing closes shares its parent's moments (mb) instead of copying them.
+   * Add the SHAP values of trees [from, to) for the encoded row x[offset..], times `scale`, to
+   * phi[po .. po + nFeatures).
    */
-  private visit(n: number, d: number, mb: number): void {
-    const meta = this.meta;
-    const split = this.split;
-    const closeStart = this.closeStart;
-    const closeFeature = this.closeFeature;
-    const closeCover = this.closeCover;
-    const stride = this.stride;
+  addTrees(
+    from: number,
+    to: number,
+    x: Float64Array,
+    offset: number,
+    phi: Float64Array,
+    po: number,
+    scale: number,
+  ): void {
+    const acc = this.acc;
+    acc.fill(0);
+    const roots = this.layout.roots;
+    for (let t = from; t < to; t++) this.walk(roots[t], x, offset);
+    for (let f = 0; f < this.nFeatures; f++) phi[po + f] += scale * acc[f];
+  }
+
+  /** One tree, from split or leaf `root`, into `acc`. */
+  private walk(root: number, x: Float64Array, xo: number): void {
+    const { meta, split, right, catBits, closeStart, closeFeature, closeCover, degree, stride } = this.layout;
+    if (meta[root] < 0) return;
     const mu = this.mu;
     const poly = this.poly;
     const hot = this.hot;
-    const m = meta[n];
-    const f = m >> 2;
-    const v = this.x[this.offset + f];
-    let left: number;
-    // biome-ignore lint/suspicious/noSelfCompare: the fastest NaN test on the hot path
-    if (v !== v) left = m & 1;
-    else if (m & 2) left = (this.catBits[split[n] + (v >>> 5)] >>> (v & 31)) & 1;
-    else left = v <= split[n] ? 1 : 0;
-    const was = hot[f];
-    const base = d * stride;
-    const below = base + stride;
-    for (let i = base + this.degree[n]; i >= base; i--) poly[i] = 0;
-    for (let side = 0; side < 2; side++) {
-      const c = side === 0 ? n + 1 : this.right[n];
-      hot[f] = was & (side === 0 ? left : 1 - left);
-      const cs = closeStart[c];
-      const ce = closeStart[c + 1];
-      if (meta[c] < 0) {
-        const value = split[c];
-        if (ce - cs === 1) {
-          // A leaf below one closing feature: B = value, one factor.
-          const j = closeFeature[cs];
-          const q = closeCover[cs];
-          const pq = hot[j] - q;
-          this.phi[this.po + j] += this.scale * value * pq * mu[mb];
-          poly[base] += value * q;
-          poly[base + 1] += value * pq;
+    const acc = this.acc;
+    const stNode = this.stNode;
+    const stMb = this.stMb;
+    const stSide = this.stSide;
+    const stWas = this.stWas;
+    const stLeft = this.stLeft;
+    let d = 0;
+    let n = root;
+    let mb = 0;
+    for (;;) {
+      // Enter split n at level d, the moments of its C(t) at mu[mb..].
+      {
+        const m = meta[n];
+        const f = m >> 2;
+        const v = x[xo + f];
+        let left: number;
+        // biome-ignore lint/suspicious/noSelfCompare: the fastest NaN test on the hot path
+        if (v !== v) left = m & 1;
+        else if (m & 2) left = (catBits[split[n] + (v >>> 5)] >>> (v & 31)) & 1;
+        else left = v <= split[n] ? 1 : 0;
+        stNode[d] = n;
+        stMb[d] = mb;
+        stSide[d] = 0;
+        stWas[d] = hot[f];
+        stLeft[d] = left;
+        const pb = d * stride;
+        for (let i = pb + degree[n]; i >= pb; i--) poly[i] = 0;
+      }
+      // Children of the split at level d, until one of them is a split to enter.
+      for (;;) {
+        const p = stNode[d];
+        const side = stSide[d];
+        const f = meta[p] >> 2;
+        if (side === 2) {
+          hot[f] = stWas[d];
+          if (d === 0) return;
+          d--;
+          const q = stNode[d];
+          // stSide already counts the child just finished.
+          const c = stSide[d] === 1 ? q + 1 : right[q];
+          this.closeEdge(d * stride, stMb[d], closeStart[c], closeStart[c + 1], degree[c]);
           continue;
         }
-        poly[below] = value;
-        this.closeEdge(base, mb, cs, ce, 0);
-        continue;
+        stSide[d] = side + 1;
+        const c = side === 0 ? p + 1 : right[p];
+        hot[f] = stWas[d] & (side === 0 ? stLeft[d] : 1 - stLeft[d]);
+        const cs = closeStart[c];
+        const ce = closeStart[c + 1];
+        const pb = d * stride;
+        const pmb = stMb[d];
+        if (meta[c] < 0) {
+          const value = split[c];
+          if (ce - cs === 1) {
+            // A leaf below one closing feature: B = value, one factor.
+            const j = closeFeature[cs];
+            const q = closeCover[cs];
+            const pq = hot[j] - q;
+            acc[j] += value * pq * mu[pmb];
+            poly[pb] += value * q;
+            poly[pb + 1] += value * pq;
+          } else {
+            poly[pb + stride] = value;
+            this.closeEdge(pb, pmb, cs, ce, 0);
+          }
+          continue;
+        }
+        if (cs === ce) mb = pmb;
+        else {
+          // The child's moments: the parent's, times the factors closing on this edge.
+          mb = pb + stride;
+          let len = degree[c] + ce - cs;
+          for (let i = 0; i < len; i++) mu[mb + i] = mu[pmb + i];
+          for (let k = cs; k < ce; k++) {
+            const q = closeCover[k];
+            const pq = hot[closeFeature[k]] - q;
+            len--;
+            for (let i = 0; i < len; i++) mu[mb + i] = q * mu[mb + i] + pq * mu[mb + i + 1];
+          }
+        }
+        d++;
+        n = c;
+        break;
       }
-      if (cs === ce) {
-        this.visit(c, d + 1, mb);
-        this.closeEdge(base, mb, cs, ce, this.degree[c]);
-        continue;
-      }
-      let len = this.moments[c] + ce - cs;
-      for (let i = 0; i < len; i++) mu[below + i] = mu[mb + i];
-      for (let k = cs; k < ce; k++) {
-        const q = closeCover[k];
-        const pq = hot[closeFeature[k]] - q;
-        len--;
-        for (let i = 0; i < len; i++) mu[below + i] = q * mu[below + i] + pq * mu[below + i + 1];
-      }
-      this.visit(c, d + 1, below);
-      this.closeEdge(base, mb, cs, ce, this.degree[c]);
     }
-    hot[f] = was;
   }
 
   /**
-   * The edge from the split whose B is at poly[base..] (moments at mu[mb..]) to a child whose B
+   * The edge from the split whose B is at poly[pb..] (moments at mu[mb..]) to a child whose B
    * (degree dc) is one level below: credit the features closing on it (closeFeature[cs..ce)) and
    * add the child's share to B.
    */
-  private closeEdge(base: number, mb: number, cs: number, ce: number, dc: number): void {
-    const closeFeature = this.closeFeature;
-    const closeCover = this.closeCover;
-    const below = base + this.stride;
+  private closeEdge(pb: number, mb: number, cs: number, ce: number, dc: number): void {
+    const { closeFeature, closeCover, stride } = this.layout;
+    const below = pb + stride;
     const mu = this.mu;
     const poly = this.poly;
     const hot = this.hot;
     const nX = ce - cs;
     if (nX === 0) {
-      for (let i = 0; i <= dc; i++) poly[base + i] += poly[below + i];
+      for (let i = 0; i <= dc; i++) poly[pb + i] += poly[below + i];
       return;
     }
     if (nX === 1) {
@@ -188,37 +215,45 @@ export class ClosingTreeShap {
       const pq = hot[j] - q;
       let s = 0;
       for (let i = 0; i <= dc; i++) s += poly[below + i] * mu[mb + i];
-      this.phi[this.po + j] += this.scale * pq * s;
-      poly[base] += q * poly[below];
-      for (let i = 1; i <= dc; i++) poly[base + i] += q * poly[below + i] + pq * poly[below + i - 1];
-      poly[base + dc + 1] += pq * poly[below + dc];
+      this.acc[j] += pq * s;
+      poly[pb] += q * poly[below];
+      for (let i = 1; i <= dc; i++) poly[pb + i] += q * poly[below + i] + pq * poly[below + i - 1];
+      poly[pb + dc + 1] += pq * poly[below + dc];
       return;
     }
-    // Several closing features: for each, the product of the others' factors (few and short).
+    // Several closing features. Feature a needs ⟨B Π_{k≠a} f_k, μ⟩ = ⟨B Π_{k<a} f_k, μ·Π_{k>a} f_k⟩:
+    // the moments times the later factors (one row of tmp per a, from the last), and B times the
+    // earlier ones, built up as a goes: O(nX · degree) instead of O(nX² · degree).
     const tmp = this.tmp;
-    for (let a = cs; a < ce; a++) {
-      let deg = dc;
-      for (let i = 0; i <= deg; i++) tmp[i] = poly[below + i];
-      for (let k = cs; k < ce; k++) {
-        if (k !== a) deg = multiplyFactor(tmp, deg, closeCover[k], hot[closeFeature[k]]);
-      }
-      let s = 0;
-      for (let i = 0; i <= deg; i++) s += tmp[i] * mu[mb + i];
-      const j = closeFeature[a];
-      this.phi[this.po + j] += this.scale * (hot[j] - closeCover[a]) * s;
-      if (a === ce - 1) {
-        deg = multiplyFactor(tmp, deg, closeCover[a], hot[j]);
-        for (let i = 0; i <= deg; i++) poly[base + i] += tmp[i];
-      }
+    const acc = this.acc;
+    let len = dc + nX;
+    let row = (nX - 1) * stride;
+    for (let i = 0; i < len; i++) tmp[row + i] = mu[mb + i];
+    for (let a = ce - 1; a > cs; a--) {
+      const q = closeCover[a];
+      const pq = hot[closeFeature[a]] - q;
+      const from = row;
+      row -= stride;
+      len--;
+      for (let i = 0; i < len; i++) tmp[row + i] = q * tmp[from + i] + pq * tmp[from + i + 1];
     }
+    // B's running product sits one level further down (free: nothing below the child is in use).
+    const b = below + stride;
+    for (let i = 0; i <= dc; i++) poly[b + i] = poly[below + i];
+    let deg = dc;
+    row = 0;
+    for (let a = cs; a < ce; a++, row += stride) {
+      let sum = 0;
+      for (let i = 0; i <= deg; i++) sum += poly[b + i] * tmp[row + i];
+      const j = closeFeature[a];
+      const q = closeCover[a];
+      const pq = hot[j] - q;
+      acc[j] += pq * sum;
+      poly[b + deg + 1] = pq * poly[b + deg];
+      for (let i = deg; i > 0; i--) poly[b + i] = q * poly[b + i] + pq * poly[b + i - 1];
+      poly[b] = q * poly[b];
+      deg++;
+    }
+    for (let i = 0; i <= deg; i++) poly[pb + i] += poly[b + i];
   }
-}
-
-/** Multiply the polynomial p (degree deg) in place by Q + (P − Q)t; returns the new degree. */
-function multiplyFactor(p: Float64Array, deg: number, q: number, hot: number): number {
-  const pq = hot - q;
-  p[deg + 1] = pq * p[deg];
-  for (let i = deg; i > 0; i--) p[i] = q * p[i] + pq * p[i - 1];
-  p[0] = q * p[0];
-  return deg + 1;
 }

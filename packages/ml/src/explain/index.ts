@@ -6,6 +6,7 @@
 export * from './brute-force.js';
 export * from './explain-rows.js';
 export * from './global.js';
+export * from './parallel-explainer.js';
 export * from './probability.js';
 export * from './schema-check.js';
 export * from './tree-explainer.js';

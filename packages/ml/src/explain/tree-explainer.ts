@@ -4,6 +4,7 @@ import type { Tree } from '../tree/tree.js';
 import { ClosingTreeShap } from './closing-shap.js';
 import { buildLeafTables, type LeafTable } from './leaf-tables.js';
 import { compileLeafTables, type TableShapFunction } from './leaf-tables-codegen.js';
+import type { ParallelTreeExplainer } from './parallel-explainer.js';
 import { treeExpectedValue } from './tree-paths.js';
 
 /** What a model's SHAP values add up to: the forest's probability or boosting's log-odds margin. */
@@ -26,7 +27,8 @@ const TABLE_MAX_NODES = 256;
  *   TreeSHAP v2, leaf-tables.ts) compiled to JavaScript;
  * - deeper trees use the closing-point polynomial algorithm (closing-shap.ts), O(edges · degree).
  *
- * Not re-entrant (scratch buffers are reused); one instance serves one thread.
+ * Not re-entrant (scratch buffers are reused); one instance serves one thread. For one row of a
+ * large forest at a time, {@link ParallelTreeExplainer} splits the trees across threads.
  */
 export class TreeExplainer {
   readonly model: ChurnModel;
@@ -99,9 +101,8 @@ export class TreeExplainer {
     const nF = this.nFeatures;
     if (offset < 0 || offset + n * nF > x.length) throw new RangeError('row out of range of the input');
     for (const fn of this.tables) fn(x, offset, nF, out, 0, nF, n);
-    for (let i = 0; i < n; i++) {
-      for (let t = 0; t < this.deepCount; t++)
-        this.deep.addTree(t, x, offset + i * nF, out, i * nF, this.scale);
-    }
+    if (this.deepCount === 0) return;
+    for (let i = 0; i < n; i++)
+      this.deep.addTrees(0, this.deepCount, x, offset + i * nF, out, i * nF, this.scale);
   }
 }

@@ -132,6 +132,9 @@ describe('TreeSHAP on random trees equals brute force', () => {
     { depth: 9, zeroCover: false },
     { depth: 5, zeroCover: true },
     { depth: 8, zeroCover: true },
+    // Deep trees over few features: many edges where several features close at once.
+    { depth: 12, zeroCover: false },
+    { depth: 12, zeroCover: true },
   ];
   const trees = cases.map((c) => randomTree(rng, c.depth, c));
   const rows = randomRows(rng, 12);
@@ -150,6 +153,10 @@ describe('TreeSHAP on random trees equals brute force', () => {
 
   it('the polynomial (closing-point) algorithm', () => {
     const fast = new ClosingTreeShap(trees, N_FEATURES);
+    const { closeStart, meta } = fast.layout;
+    let multiClosing = 0;
+    for (let n = 0; n < meta.length; n++) if (closeStart[n + 1] - closeStart[n] >= 3) multiClosing++;
+    expect(multiClosing).toBeGreaterThan(10);
     let worst = 0;
     trees.forEach((t, k) => {
       for (let i = 0; i < 12; i++) {
@@ -159,6 +166,17 @@ describe('TreeSHAP on random trees equals brute force', () => {
       }
     });
     expect(worst).toBeLessThan(1e-9);
+    // All trees in one call, scaled, equals the scaled sum of the trees' brute-force values.
+    for (let i = 0; i < 12; i++) {
+      const all = new Float64Array(N_FEATURES + 2);
+      fast.addTrees(0, trees.length, rows, i * N_FEATURES, all, 1, 0.25);
+      const want = new Float64Array(N_FEATURES + 2);
+      for (const t of trees) {
+        const phi = bruteForceTreeShap(t, rows, i * N_FEATURES, N_FEATURES);
+        for (let f = 0; f < N_FEATURES; f++) want[1 + f] += 0.25 * phi[f];
+      }
+      expect(worstDiff(all, want)).toBeLessThan(1e-9);
+    }
   });
 
   it('TreeExplainer (compiled leaf tables and polynomial), in both output spaces', () => {
