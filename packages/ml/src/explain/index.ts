@@ -3,6 +3,7 @@
  * reference recursion), probability-space display values for boosting, per-row missing/unseen
  * flags, schema checks, and global views (importance, dependence samples).
  */
+export * from './batch-explainer.js';
 export * from './brute-force.js';
 export * from './explain-rows.js';
 export * from './global.js';
