@@ -9,6 +9,8 @@
 //   --rate N          fixed request rate of the prediction phase (default 1000)
 //   --explain-rate N  fixed request rate of the explain=true phase (default 200)
 //   --out DIR         where api.md / api.json go (default bench/results; --quick bench/.work/quick)
+//   --postgres URL    serve from this PostgreSQL database (emptied first) instead of embedded PGlite;
+//                     results go to api-postgres.md / api-postgres.json
 //
 // Phases: start the server on a fresh data dir (first start trains v1/v2 and sets shadow routing),
 // warm up, then (1) POST /v1/predictions at a fixed rate with hey, (2) saturation with wrk
@@ -35,6 +37,7 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '1000' },
     'explain-rate': { type: 'string', default: '200' },
     quick: { type: 'boolean', default: false },
+    postgres: { type: 'string' },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -80,11 +83,26 @@ ensureTool('hey');
 ensureTool('wrk');
 
 // --- server -------------------------------------------------------------------------------------
-const ADMIN_KEY = `ck_bench_${'a'.repeat(32)}`;
+const ADMIN_KEY = `ck_benchapi1_${'a'.repeat(32)}`;
 const port = 18000 + Math.floor(Math.random() * 1000);
 const base = `http://127.0.0.1:${port}`;
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
+if (args.postgres) {
+  // A fresh start on that database: first start trains v1/v2 there, as on PGlite.
+  const url = new URL(args.postgres);
+  const db = url.pathname.slice(1);
+  url.pathname = '/postgres';
+  execFileSync(
+    'psql',
+    [url.href, '-qc', `DROP DATABASE IF EXISTS "${db}"`, '-c', `CREATE DATABASE "${db}"`],
+    {
+      stdio: 'ignore',
+    },
+  );
+}
+const storeName = args.postgres ? 'PostgreSQL' : 'embedded PGlite';
+const outName = args.postgres ? 'api-postgres' : 'api';
 
 const server = spawn(process.execPath, [join(root, 'packages/server/dist/main.js')], {
   env: {
@@ -93,6 +111,7 @@ const server = spawn(process.execPath, [join(root, 'packages/server/dist/main.js
     PORT: String(port),
     HOST: '127.0.0.1',
     CHURN_DATA_DIR: join(work, 'data'),
+    ...(args.postgres ? { DATABASE_URL: args.postgres } : {}),
     CHURN_DEMO_TRAFFIC: 'off',
     CHURN_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
     LOG_LEVEL: 'warn',
@@ -142,9 +161,13 @@ function memory() {
 }
 
 // --- load generators ----------------------------------------------------------------------------
-/** hey at a fixed total rate: `-c` workers each limited to `-q` requests per second. */
+/**
+ * hey at a fixed total rate: `-c` workers each limited to `-q` requests per second. hey's workers
+ * tick in step, so every tick sends a burst of `-c` requests at once; a few workers at a higher
+ * rate each (250/s) keep those bursts small, closer to many independent clients.
+ */
 function hey(url, bodyFile, key, totalRate, seconds) {
-  const workers = Math.max(1, Math.min(50, Math.ceil(totalRate / 50)));
+  const workers = Math.max(1, Math.min(50, Math.ceil(totalRate / 250)));
   const perWorker = Math.ceil(totalRate / workers);
   const out = execFileSync(
     'hey',
@@ -168,7 +191,7 @@ function hey(url, bodyFile, key, totalRate, seconds) {
     { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
   const num = (re) => Number(out.match(re)?.[1] ?? Number.NaN);
-  const pct = (p) => num(new RegExp(`\\s${p}%% in ([\\d.]+) secs`)) * 1000;
+  const pct = (p) => num(new RegExp(`\\s${p}% in ([\\d.]+) secs`)) * 1000;
   const statuses = {};
   for (const m of out.matchAll(/\[(\d{3})\]\s+(\d+) responses/g)) statuses[m[1]] = Number(m[2]);
   const total = Object.values(statuses).reduce((a, b) => a + b, 0);
@@ -321,7 +344,7 @@ const md = [
   '# bench:api — the HTTP API under load',
   '',
   `Run ${result.date} on ${result.machine.cpus} × ${result.machine.cpuModel}, Node ${result.machine.node}; load average at start ${result.loadAvgStart.join(' / ')}, at end ${result.loadAvgEnd.join(' / ')}.`,
-  `One server process (embedded default: PGlite, in-process bus, in-memory rate limits, demo traffic off), first start ready in ${result.firstStartReadySeconds} s (includes training v1 and v2). Load from \`hey\`/\`wrk\` on loopback, ${duration} s per phase. Routing: ${result.routing?.strategy ?? 'n/a'}; served by v${result.sample?.model_version}.`,
+  `One server process (database: ${storeName}; in-process event bus with its consumers — prediction-log writer, drift and outlier monitors, retraining — in the same process; in-memory rate limits; demo traffic off), first start ready in ${result.firstStartReadySeconds} s (includes training v1 and v2). Load from \`hey\`/\`wrk\` on loopback, ${duration} s per phase. Routing: ${result.routing?.strategy ?? 'n/a'}; served by v${result.sample?.model_version}.`,
   '',
   '| Measure | Load | Result | Target | Verdict |',
   '|---|---|---|---|---|',
@@ -331,7 +354,7 @@ const md = [
   '',
 ].join('\n');
 mkdirSync(outDir, { recursive: true });
-await writeFileAtomic(join(outDir, 'api.md'), md);
-await writeFileAtomic(join(outDir, 'api.json'), `${JSON.stringify(result, null, 2)}\n`);
-process.stdout.write(`${md}\nwritten to ${outDir}/api.md\n`);
+await writeFileAtomic(join(outDir, `${outName}.md`), md);
+await writeFileAtomic(join(outDir, `${outName}.json`), `${JSON.stringify(result, null, 2)}\n`);
+process.stdout.write(`${md}\nwritten to ${outDir}/${outName}.md\n`);
 process.exit(0);
