@@ -5,8 +5,8 @@ import {
   logOddsToProbability,
   predictRow,
   type Reason,
-  type Recommendation,
   ReasonWriter,
+  type Recommendation,
   type RiskLevel,
   recommend,
   riskLevel,
@@ -122,6 +122,7 @@ export class Scorer {
     const level = riskLevel(probability, DEFAULT_RISK_THRESHOLDS);
     // Without an explanation, frictions that are present (value > 0) count as raising the risk.
     const { weights } = this;
+    // biome-ignore lint/complexity/useMathMinMax: a missing value (NaN) must weigh 0, not NaN
     for (const f of this.frictions) weights[f] = x[f] > 0 ? x[f] : 0;
     const { raising } = this.reasons.top(x, 0, weights, this.frictions.length);
     return {
