@@ -1,32 +1,17 @@
-import pg from 'pg';
 import { migrate, openPostgres } from '../../src/db/index.js';
 import { apiKeyStoreContract } from '../contracts/api-key-store.contract.js';
-
-const url = process.env.DATABASE_URL;
-if (!url)
-  throw new Error('DATABASE_URL is not set: run the integration tests through `npm test` (scripts/test.sh)');
+import { ownDatabase } from '../helpers/own-database.js';
 
 // A database of this file's own, so that no other suite's schema changes meet it.
-const own = new URL(url);
-own.pathname = '/churn_it_api_keys';
-const admin = async (sql: string) => {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-};
+const own = ownDatabase('churn_it_api_keys');
 
 apiKeyStoreContract(
   'PostgreSQL',
   async () => {
-    await admin('DROP DATABASE IF EXISTS churn_it_api_keys WITH (FORCE)');
-    await admin('CREATE DATABASE churn_it_api_keys');
-    const db = await openPostgres(own.toString());
+    await own.recreate();
+    const db = await openPostgres(own.url);
     await migrate(db);
     return db;
   },
-  () => admin('DROP DATABASE IF EXISTS churn_it_api_keys WITH (FORCE)'),
+  () => own.drop(),
 );

@@ -5,10 +5,10 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { CUSTOMER_SCHEMA, generateCustomers, trainModel } from '@churn/ml';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, openPostgres } from '../../src/db/index.js';
 import { ModelRegistry } from '../../src/registry/index.js';
+import { ownDatabase } from '../helpers/own-database.js';
 
 // `node packages/server/dist/main.js` as deployed: PostgreSQL and Redis, a configured bootstrap
 // admin key, keys, roles and a rate limit checked over real HTTP.
@@ -17,20 +17,8 @@ const REDIS_URL = process.env.REDIS_URL;
 if (!DATABASE_URL || !REDIS_URL)
   throw new Error('DATABASE_URL and REDIS_URL must be set: run the integration tests through `npm test`');
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
-const DB_NAME = 'churn_it_auth_server';
-const dbUrl = new URL(DATABASE_URL);
-dbUrl.pathname = `/${DB_NAME}`;
+const database = ownDatabase('churn_it_auth_server');
 const ADMIN_KEY = `ck_it${randomBytes(6).toString('hex')}_${randomBytes(24).toString('base64url')}`;
-
-async function adminSql(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -52,7 +40,7 @@ async function startServer(): Promise<Server> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    DATABASE_URL: dbUrl.toString(),
+    DATABASE_URL: database.url,
     REDIS_URL,
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -101,10 +89,9 @@ const call = (path: string, key?: string, init: RequestInit = {}) =>
   });
 
 beforeAll(async () => {
-  await adminSql(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-  await adminSql(`CREATE DATABASE ${DB_NAME}`);
+  await database.recreate();
   // A small champion, so that the server skips its first-start training.
-  const db = await openPostgres(dbUrl.toString());
+  const db = await openPostgres(database.url);
   await migrate(db);
   const registry = new ModelRegistry(db);
   const model = await trainModel(generateCustomers({ rows: 1500, seed: 8 }), CUSTOMER_SCHEMA, {
@@ -118,7 +105,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopServer(server);
-  await adminSql(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+  await database.drop();
 });
 
 describe('a running server (PostgreSQL + Redis)', () => {

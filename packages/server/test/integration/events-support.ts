@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Admin } from '@platformatic/kafka';
-import pg from 'pg';
+import { ownDatabase } from '../helpers/own-database.js';
 
 /** The services scripts/services.sh started (npm test exports them). */
 export function serviceEnv(): { databaseUrl: string; brokers: string[] } {
@@ -17,22 +17,9 @@ export function serviceEnv(): { databaseUrl: string; brokers: string[] } {
 
 /** A PostgreSQL database of the test's own on the shared server, dropped by `drop()`. */
 export async function freshDatabase(baseUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `churn_events_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: baseUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+  const db = ownDatabase(`churn_events_${randomUUID().replace(/-/g, '').slice(0, 12)}`, baseUrl);
+  await db.recreate();
+  return { url: db.url, drop: () => db.drop() };
 }
 
 /** Delete the topics whose names start with `prefix`. */

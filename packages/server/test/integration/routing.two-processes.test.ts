@@ -4,23 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CUSTOMER_SCHEMA, datasetRows, generateCustomers, trainModel } from '@churn/ml';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, openPostgres } from '../../src/db/index.js';
 import { ModelRegistry } from '../../src/registry/index.js';
 import { canaryBucket, type RoutingSpec, servingVersion } from '../../src/routing/index.js';
+import { ownDatabase } from '../helpers/own-database.js';
 
 // Two `node packages/server/dist/main.js` processes on one PostgreSQL database of this file's own:
 // a routing change made on one is applied by the other within a second, and promote/rollback
 // while both serve a steady stream of requests loses no request and never mixes two states.
 const DATABASE_URL = process.env.DATABASE_URL;
 if (!DATABASE_URL) throw new Error('DATABASE_URL is not set: run the integration tests through `npm test`');
-const DB_NAME = 'churn_it_routing';
-const dbUrl = (() => {
-  const u = new URL(DATABASE_URL);
-  u.pathname = `/${DB_NAME}`;
-  return u.toString();
-})();
+const database = ownDatabase('churn_it_routing', DATABASE_URL);
+const dbUrl = database.url;
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 const ADMIN_KEY = 'ck_itrouting01_routing-two-processes-secret';
 const auth = { authorization: `Bearer ${ADMIN_KEY}` };
@@ -80,11 +76,7 @@ let a: Server;
 let b: Server;
 
 beforeAll(async () => {
-  const admin = new pg.Client({ connectionString: DATABASE_URL });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${DB_NAME}`);
-  await admin.end();
+  await database.recreate();
   // Two small registered models, so that the servers skip first-start training.
   const db = await openPostgres(dbUrl, 2);
   await migrate(db);
