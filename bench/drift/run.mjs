@@ -168,8 +168,9 @@ const md = [
   `- Node ${process.version}; ${rows[0].scipy ? `scipy ${rows[0].scipy.scipy}, numpy ${rows[0].scipy.numpy}` : 'scipy not run'}`,
   `- CPU: ${os.cpus()[0]?.model ?? 'unknown'}; ${os.cpus().length} cores; Linux ${os.release()}`,
   `- Load average at start: ${loadStart.map((x) => x.toFixed(2)).join(', ')}; at end: ${loadEnd.map((x) => x.toFixed(2)).join(', ')}`,
-  '- **The machine is shared and was busy during this run** (several other builds and test suites on 2 cores):',
-  '  absolute timings are inflated and noisy; the TS and scipy numbers were taken in the same run, one after the other.',
+  Math.max(loadStart[0], loadEnd[0]) > 1.5
+    ? '- **The machine was busy during this run** (1-minute load above 1.5 on 2 cores): absolute timings are inflated and noisy; the TS and scipy numbers were taken in the same run, one after the other.'
+    : '- The machine was quiet (1-minute load at most 1.5 on 2 cores); the TS and scipy numbers were taken in the same run, one after the other.',
   '',
   '## What is measured',
   '',
