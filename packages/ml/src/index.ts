@@ -19,3 +19,4 @@ export * from './tree/index.js';
 export * from './util/atomic-file.js';
 export { formatNumber } from './util/format-number.js';
 export { Rng } from './util/rng.js';
+export { workerUrl } from './util/worker-url.js';

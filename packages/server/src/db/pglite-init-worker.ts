@@ -1,6 +1,6 @@
 import { workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLITE_OPTIONS } from './pglite.js';
+import { PGLITE_OPTIONS } from './pglite-options.js';
 
 // Initialise a new PGlite folder (initdb) and end: see openPglite for why this runs in a thread.
 const { dir } = workerData as { dir: string };

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { workerUrl } from '@churn/ml';
 import { ChurnError } from '../errors/index.js';
 import type { Task, TaskError, TaskResult } from './tasks.js';
 
@@ -18,13 +19,6 @@ export interface TaskHandle<R extends TaskResult> {
   readonly result: Promise<R>;
   /** Stop the thread; `result` rejects with a TaskCancelledError. */
   cancel(): Promise<void>;
-}
-
-/** The compiled worker beside this module (tests run the sources, the worker runs from dist). */
-function workerUrl(): URL {
-  const url = new URL('./training-worker.js', import.meta.url);
-  if (import.meta.url.endsWith('.ts')) url.pathname = url.pathname.replace('/src/', '/dist/');
-  return url;
 }
 
 /** Rebuild a worker's error: data problems are the client's (400, row and column named). */
@@ -60,7 +54,10 @@ export function runOnWorker<R extends TaskResult>(
         : task;
   const transferList =
     sent.kind === 'inspect' ? [sent.csv.buffer] : sent.kind === 'train' ? [sent.csvGzip.buffer] : [];
-  const worker = new Worker(workerUrl(), { workerData: sent, transferList: transferList as ArrayBuffer[] });
+  const worker = new Worker(workerUrl(import.meta.url, './training-worker.js'), {
+    workerData: sent,
+    transferList: transferList as ArrayBuffer[],
+  });
   let cancelled = false;
   let settled = false;
   const result = new Promise<R>((resolve, reject) => {

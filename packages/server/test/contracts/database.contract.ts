@@ -45,6 +45,25 @@ export function databaseContract(name: string, open: () => Promise<Database>): v
       expect(rows).toHaveLength(0);
     });
 
+    it('keeps a transaction open across awaits and reports PostgreSQL error fields', async () => {
+      const seen = await db.transaction(async (tx) => {
+        await tx.query("INSERT INTO audit_log (actor, action) VALUES ('t', 'held-open')");
+        await new Promise((r) => setTimeout(r, 20));
+        const [{ n }] = await tx.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM audit_log WHERE action = 'held-open'",
+        );
+        return Number(n);
+      });
+      expect(seen).toBe(1);
+      await expect(db.query('SELECT * FROM no_such_table')).rejects.toMatchObject({
+        code: '42P01',
+        message: expect.stringContaining('no_such_table'),
+      });
+      // The database still answers after the error.
+      const [{ x }] = await db.query<{ x: number }>('SELECT 1 AS x');
+      expect(Number(x)).toBe(1);
+    });
+
     it('registers versions with lineage and aliases, and loads identical models back', async () => {
       const registry = new ModelRegistry(db);
       const v1 = await registry.register(model, { description: 'first' });
