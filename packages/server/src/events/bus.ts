@@ -21,6 +21,13 @@ export interface Subscription {
   readonly handler: EventHandler;
   /** Largest batch handed to the handler (default 500). */
   readonly maxBatch?: number;
+  /**
+   * How long the in-process bus lets a batch gather before handing it over (default 0: the next
+   * turn of the event loop, so a burst of publishes is one batch). A consumer whose every batch
+   * costs a database round trip sets it, so steady traffic makes a few large batches instead of
+   * one per event. On Kafka each fetch is a batch (the fetch waits up to `maxWaitMs` of the bus).
+   */
+  readonly maxWaitMs?: number;
 }
 
 export interface SubscriptionHandle {

@@ -3,6 +3,7 @@ import type { BusHooks, EventHandler } from './bus.js';
 import {
   createEvent,
   DEFAULT_MAX_EVENT_BYTES,
+  type Decoded,
   decodeEvent,
   EVENT_TYPES,
   type EventEnvelope,
@@ -48,7 +49,7 @@ export async function deliver(messages: readonly ReceivedMessage[], o: DeliveryO
   const valid: EventEnvelope[] = [];
   const from = new Map<EventEnvelope, ReceivedMessage>();
   for (const m of messages) {
-    const d = decodeEvent(m.value, max);
+    const d = decodeOnce(m, max);
     if (d.ok) {
       valid.push(d.event);
       from.set(d.event, m);
@@ -63,6 +64,20 @@ export async function deliver(messages: readonly ReceivedMessage[], o: DeliveryO
       deadLetter(o, from.get(e) as ReceivedMessage, `handler failed ${attempts + 2} times`);
     }
   }
+}
+
+/**
+ * Decoded messages: the in-process bus hands one message object to every group, so each is
+ * parsed and validated once, not once per group. Handlers get envelopes they must not change.
+ */
+const decoded = new WeakMap<ReceivedMessage, { max: number; d: Decoded }>();
+
+function decodeOnce(m: ReceivedMessage, max: number): Decoded {
+  const hit = decoded.get(m);
+  if (hit && hit.max === max) return hit.d;
+  const d = decodeEvent(m.value, max);
+  decoded.set(m, { max, d });
+  return d;
 }
 
 async function tryHandle(

@@ -7,6 +7,8 @@ interface Member {
   readonly sub: Subscription;
   readonly queue: ReceivedMessage[];
   running: Promise<void> | null;
+  /** Ends the wait for a batch to gather (set while the member waits its maxWaitMs). */
+  wake: (() => void) | null;
   closed: boolean;
 }
 
@@ -22,6 +24,8 @@ export class InProcessBus implements EventBus {
   readonly topics: Topics;
   private readonly groups = new Map<string, Member[]>();
   private readonly maxBytes: number;
+  /** flush() calls in progress: while one runs, nobody waits for batches to gather. */
+  private flushing = 0;
 
   constructor(private readonly options: BusOptions) {
     this.topics = options.topics;
@@ -47,7 +51,7 @@ export class InProcessBus implements EventBus {
   }
 
   subscribe(sub: Subscription): SubscriptionHandle {
-    const member: Member = { sub, queue: [], running: null, closed: false };
+    const member: Member = { sub, queue: [], running: null, wake: null, closed: false };
     const members = this.groups.get(sub.group) ?? [];
     members.push(member);
     this.groups.set(sub.group, members);
@@ -55,6 +59,7 @@ export class InProcessBus implements EventBus {
       ready: Promise.resolve(),
       close: async () => {
         member.closed = true;
+        member.wake?.();
         await member.running?.catch(() => {});
         const rest = (this.groups.get(sub.group) ?? []).filter((m) => m !== member);
         if (rest.length === 0) this.groups.delete(sub.group);
@@ -66,10 +71,16 @@ export class InProcessBus implements EventBus {
   }
 
   async flush(): Promise<void> {
-    for (;;) {
-      const busy = [...this.groups.values()].flat().filter((m) => m.running);
-      if (busy.length === 0) return;
-      await Promise.all(busy.map((m) => m.running?.catch(() => {})));
+    this.flushing++;
+    try {
+      for (;;) {
+        const busy = [...this.groups.values()].flat().filter((m) => m.running);
+        if (busy.length === 0) return;
+        for (const m of busy) m.wake?.();
+        await Promise.all(busy.map((m) => m.running?.catch(() => {})));
+      }
+    } finally {
+      this.flushing--;
     }
   }
 
@@ -95,9 +106,20 @@ export class InProcessBus implements EventBus {
 
   private kick(member: Member): void {
     if (member.running || member.closed) return;
-    // One turn of the event loop lets a burst of publishes form one batch.
-    member.running = new Promise<void>((r) => setImmediate(r))
-      .then(() => this.drain(member))
+    // One turn of the event loop (or the subscription's maxWaitMs) lets publishes form one batch.
+    const wait = this.flushing > 0 ? 0 : (member.sub.maxWaitMs ?? 0);
+    member.running = new Promise<void>((r) => {
+      if (wait === 0) return void setImmediate(r);
+      const timer = setTimeout(r, wait);
+      member.wake = () => {
+        clearTimeout(timer);
+        r();
+      };
+    })
+      .then(() => {
+        member.wake = null;
+        return this.drain(member);
+      })
       .finally(() => {
         member.running = null;
         if (member.queue.length > 0) this.kick(member);
@@ -125,6 +147,8 @@ export class InProcessBus implements EventBus {
         throw err;
       }
       member.queue.splice(0, batch.length);
+      // A consumer that waits for batches to gather waits again, unless a full batch is ready.
+      if (this.flushing === 0 && (member.sub.maxWaitMs ?? 0) > 0 && member.queue.length < maxBatch) return;
     }
   }
 }

@@ -16,6 +16,51 @@ eventBusContract('in-process', {
 });
 
 describe('InProcessBus', () => {
+  it('lets a batch gather for the subscription’s maxWaitMs', async () => {
+    const bus = new InProcessBus({ topics: eventTopics('w.') });
+    const sizes = { waiting: [] as number[], eager: [] as number[] };
+    bus.subscribe({
+      group: 'waiting',
+      topics: [bus.topics.feedback],
+      maxWaitMs: 400,
+      handler: async (batch) => void sizes.waiting.push(batch.length),
+    });
+    bus.subscribe({
+      group: 'eager',
+      topics: [bus.topics.feedback],
+      handler: async (batch) => void sizes.eager.push(batch.length),
+    });
+    // One event every 2 ms for ~40 ms, as steady traffic publishes them.
+    for (let i = 0; i < 20; i++) {
+      bus.publish(bus.topics.feedback, createEvent('feedback.received', `k${i}`, { i }, 't'));
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await bus.flush();
+    expect(sizes.waiting.reduce((a, b) => a + b, 0)).toBe(20);
+    expect(sizes.eager.reduce((a, b) => a + b, 0)).toBe(20);
+    // Without a wait every event is its own batch; with one they arrive together.
+    expect(sizes.eager.length).toBeGreaterThan(10);
+    expect(sizes.waiting.length).toBeLessThanOrEqual(2);
+    await bus.close();
+  });
+
+  it('hands a gathering batch over at once on flush()', async () => {
+    const bus = new InProcessBus({ topics: eventTopics('f.') });
+    const seen: number[] = [];
+    bus.subscribe({
+      group: 'patient',
+      topics: [bus.topics.feedback],
+      maxWaitMs: 60_000,
+      handler: async (batch) => void seen.push(batch.length),
+    });
+    bus.publish(bus.topics.feedback, createEvent('feedback.received', 'k', { i: 1 }, 't'));
+    const t0 = Date.now();
+    await bus.flush();
+    expect(seen).toEqual([1]);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    await bus.close();
+  });
+
   it('hands a closing member’s queued events to the rest of its group', async () => {
     const bus = new InProcessBus({ topics: eventTopics('h.') });
     const a: string[] = [];

@@ -17,6 +17,8 @@ export function predictionLogWriter(db: Database, topics: Topics): Subscription 
     group: PREDICTION_LOG_WRITER_GROUP,
     topics: [topics.predictions],
     maxBatch: 1000,
+    // One INSERT per batch: at 1,000 predictions/s, a few hundred rows per statement.
+    maxWaitMs: 200,
     async handler(batch: readonly EventEnvelope[]): Promise<HandlerResult> {
       const rows = new Map<string, LoggedPrediction>();
       const rejected: { event: EventEnvelope; reason: string }[] = [];
