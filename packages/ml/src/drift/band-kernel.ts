@@ -1,34 +1,50 @@
 /**
  * A tiny WebAssembly kernel (SIMD, two cells per instruction) for the anti-diagonal path count of
  * the exact two-sample KS probability: for t in [t0, t1), cur[x] = prev[x-1] + prev[x] over the
- * band window [lo[t], hi[t]], zeroing the two cells just below the window (the only stale cells a
- * reused buffer can hold, since the windows never move by more than one cell per diagonal), then
- * swapping the buffers. Everything else (windows, scaling, the final sum) stays in TypeScript;
- * when WebAssembly SIMD is unavailable the caller uses its plain loop.
+ * band window [lo[t], hi[t]], then swapping the buffers. Everything else (windows, scaling, the
+ * final sum) stays in TypeScript; when WebAssembly SIMD is unavailable the caller uses its plain
+ * loop.
  *
- * The module is assembled here from its opcodes (about 200 bytes), so there is no binary file
+ * How the sweep is laid out, and why:
+ * - Only 16-byte aligned loads and stores: prev[x-1] is built from two aligned vectors with a lane
+ *   shuffle. A misaligned load of cells the previous diagonal has just stored cannot be forwarded
+ *   from the store buffer and waits for the stores to complete, on every diagonal.
+ * - Four cells per step from the aligned pair holding lo (so possibly from lo - 1), rounded up past
+ *   hi: no remainder loop, whose exit branch (the window width changes from one diagonal to the
+ *   next) mispredicted on most diagonals.
+ * - Then the cells written outside the window are cleared — lo - 1 and up to hi + 3 — and lo - 2,
+ *   the one stale cell a reused buffer can hold below the window (windows move up by at most one
+ *   cell per diagonal). Buffers need two spare cells below 0 and three above m.
+ *
+ * The module is assembled here from its opcodes (about 350 bytes), so there is no binary file
  * and no build step. Equivalent text format:
  *
  *   (func (export "diags") (param $prev i32) (param $cur i32) (param $los i32) (param $his i32)
  *                          (param $t i32) (param $t1 i32)
  *     (local $lo i32) (local $hi i32) (local $p i32) (local $end i32) (local $tmp i32)
+ *     (local $v v128) (local $a v128)
  *     (block (loop
  *       (br_if 1 (i32.ge_s $t $t1))
  *       (lo = load(los + 4t)) (hi = load(his + 4t))
- *       (f64.store cur + 8lo, 0) (f64.store cur + 8lo + 8, 0)     ;; cells lo-2, lo-1
- *       (p = 8(lo + 2)) (end = 8(hi + 3))                          ;; cell x at byte 8(x + 2)
- *       (block (loop (br_if 1 (p + 16 > end))
- *         (v128.store cur + p (f64x2.add (v128.load prev + p - 8) (v128.load prev + p)))
- *         (p += 16) (br 0)))
- *       (if (p < end) (f64.store cur + p (f64.add (f64.load prev + p - 8) (f64.load prev + p))))
+ *       (p = 8(lo + 2) & -16) (end = 8(hi + 3))                   ;; cell x at byte 8(x + 2)
+ *       (v = v128.load(prev + p - 16))
+ *       (block (loop (br_if 1 (p >= end))
+ *         (tmp = prev + p)
+ *         (a = v128.load tmp)
+ *         (v128.store cur + p (f64x2.add (shuffle 8..23 v a) a))   ;; (prev[x-1], prev[x]) + ...
+ *         (v = v128.load tmp + 16)
+ *         (v128.store cur + p + 16 (f64x2.add (shuffle 8..23 a v) v))
+ *         (p += 32) (br 0)))
+ *       (f64.store cur + 8lo, 0) (… + 8, 0)                         ;; cells lo-2, lo-1
+ *       (f64.store cur + end, 0) (… + 8, 0) (… + 16, 0)             ;; cells hi+1 .. hi+3
  *       (swap $prev $cur) (t += 1) (br 0))))
  */
 
 const I32 = 0x7f;
+const V128 = 0x7b;
 const op = {
   block: [0x02, 0x40],
   loop: [0x03, 0x40],
-  if: [0x04, 0x40],
   end: [0x0b],
   br: (l: number) => [0x0c, l],
   brIf: (l: number) => [0x0d, l],
@@ -40,16 +56,14 @@ const op = {
   add: [0x6a],
   sub: [0x6b],
   shl: [0x74],
+  and: [0x71],
   geS: [0x4e],
-  gtS: [0x4a],
-  ltS: [0x48],
   i32Load: [0x28, 2, 0],
-  f64Load: [0x2b, 3, 0],
   f64Store: (offset: number) => [0x39, 3, offset],
-  f64Add: [0xa0],
-  v128Load: [0xfd, 0x00, 3, 0],
-  v128Store: [0xfd, 0x0b, 3, 0],
+  v128Load: (offset = 0) => [0xfd, 0x00, 3, offset],
+  v128Store: (offset = 0) => [0xfd, 0x0b, 3, offset],
   f64x2Add: [0xfd, 0xf0, 0x01],
+  shuffle: [0xfd, 0x0d],
 };
 
 function sleb(v: number): number[] {
@@ -80,8 +94,12 @@ const section = (id: number, body: number[]): number[] => [id, ...uleb(body.leng
 const name = (s: string): number[] => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
 
 function moduleBytes(): Uint8Array {
-  const [PREV, CUR, LOS, HIS, T, T1, LO, HI, P, END, TMP] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const [PREV, CUR, LOS, HIS, T, T1, LO, HI, P, END, TMP, V, A] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
   const addr = (base: number, off: number): number[] => [...op.get(base), ...op.get(off), ...op.add];
+  // Lanes (high of the first vector, low of the second): the pair of cells one to the left.
+  const shiftedPair = [...op.shuffle, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23];
+  const zero = (base: number, ...offsets: number[]): number[] =>
+    offsets.flatMap((o) => [...op.get(base), ...op.f64zero, ...op.f64Store(o)]);
   const code = [
     ...op.block,
     ...op.loop,
@@ -103,22 +121,13 @@ function moduleBytes(): Uint8Array {
     ...op.add,
     ...op.i32Load,
     ...op.set(HI),
-    ...op.get(CUR),
-    ...op.get(LO),
-    ...op.i32(3),
-    ...op.shl,
-    ...op.add,
-    ...op.tee(TMP),
-    ...op.f64zero,
-    ...op.f64Store(0),
-    ...op.get(TMP),
-    ...op.f64zero,
-    ...op.f64Store(8),
     ...op.get(LO),
     ...op.i32(2),
     ...op.add,
     ...op.i32(3),
     ...op.shl,
+    ...op.i32(-16),
+    ...op.and,
     ...op.set(P),
     ...op.get(HI),
     ...op.i32(3),
@@ -126,44 +135,54 @@ function moduleBytes(): Uint8Array {
     ...op.i32(3),
     ...op.shl,
     ...op.set(END),
+    ...addr(PREV, P),
+    ...op.i32(16),
+    ...op.sub,
+    ...op.v128Load(0),
+    ...op.set(V),
     ...op.block,
     ...op.loop,
     ...op.get(P),
-    ...op.i32(16),
-    ...op.add,
     ...op.get(END),
-    ...op.gtS,
+    ...op.geS,
     ...op.brIf(1),
+    ...addr(PREV, P),
+    ...op.set(TMP),
     ...addr(CUR, P),
-    ...addr(PREV, P),
-    ...op.i32(8),
-    ...op.sub,
-    ...op.v128Load,
-    ...addr(PREV, P),
-    ...op.v128Load,
+    ...op.get(V),
+    ...op.get(TMP),
+    ...op.v128Load(0),
+    ...op.tee(A),
+    ...shiftedPair,
+    ...op.get(A),
     ...op.f64x2Add,
-    ...op.v128Store,
+    ...op.v128Store(0),
+    ...addr(CUR, P),
+    ...op.get(A),
+    ...op.get(TMP),
+    ...op.v128Load(16),
+    ...op.tee(V),
+    ...shiftedPair,
+    ...op.get(V),
+    ...op.f64x2Add,
+    ...op.v128Store(16),
     ...op.get(P),
-    ...op.i32(16),
+    ...op.i32(32),
     ...op.add,
     ...op.set(P),
     ...op.br(0),
     ...op.end,
     ...op.end,
-    ...op.get(P),
-    ...op.get(END),
-    ...op.ltS,
-    ...op.if,
-    ...addr(CUR, P),
-    ...addr(PREV, P),
-    ...op.i32(8),
-    ...op.sub,
-    ...op.f64Load,
-    ...addr(PREV, P),
-    ...op.f64Load,
-    ...op.f64Add,
-    ...op.f64Store(0),
-    ...op.end,
+    ...op.get(CUR),
+    ...op.get(LO),
+    ...op.i32(3),
+    ...op.shl,
+    ...op.add,
+    ...op.set(TMP),
+    ...zero(TMP, 0, 8),
+    ...addr(CUR, END),
+    ...op.set(TMP),
+    ...zero(TMP, 0, 8, 16),
     ...op.get(PREV),
     ...op.set(TMP),
     ...op.get(CUR),
@@ -179,7 +198,7 @@ function moduleBytes(): Uint8Array {
     ...op.end,
     ...op.end,
   ];
-  const body = [1, 5, I32, ...code];
+  const body = [2, 5, I32, 2, V128, ...code];
   return Uint8Array.from([
     0x00,
     0x61,

@@ -17,7 +17,7 @@
  */
 import type { Column, Dataset } from '../data/dataset.js';
 import { adjustPValues, type Correction } from './corrections.js';
-import type { DriftTestName } from './drift-test.js';
+import type { DriftTestName, FeatureTestResult } from './drift-test.js';
 import { binCounts, psiFromCounts } from './psi.js';
 import {
   type DriftReference,
@@ -102,6 +102,30 @@ function psiOf(ref: FeatureReference, col: Column, counted?: Float64Array): numb
   return psiFromCounts(r, c);
 }
 
+/** One feature's test result and PSI: the per-feature work of a check, before the correction. */
+export interface FeatureComparison {
+  readonly result: Omit<FeatureTestResult, 'binCounts'>;
+  readonly psi: number;
+}
+
+/** The current window's columns in the reference's feature order, checked by name and kind. */
+export function featureColumns(ref: DriftReference, current: Dataset): Column[] {
+  const byName = new Map(current.columns.map((c) => [c.name, c]));
+  return ref.features.map((f) => {
+    const col = byName.get(f.name);
+    if (!col) throw new Error(`current data has no column "${f.name}"`);
+    if (col.kind !== f.kind)
+      throw new Error(`column "${f.name}" is ${col.kind} in the current data, ${f.kind} in the reference`);
+    return col;
+  });
+}
+
+/** Test one feature and compute its PSI (a check runs this once per feature, on any thread). */
+export function compareFeature(f: FeatureReference, col: Column): FeatureComparison {
+  const r = f.test.compare(f.prepared, col);
+  return { result: r, psi: psiOf(f, col, r.binCounts) };
+}
+
 /**
  * Compare a current window with a reference over the reference's features.
  *
@@ -117,17 +141,25 @@ export function detectDrift(
   current: Dataset,
   options: DriftOptions = {},
 ): DriftReport {
-  const o = { ...DRIFT_DEFAULTS, ...options };
   const ref = isDriftReference(reference) ? reference : prepareDriftReference(reference);
-  const byName = new Map(current.columns.map((c) => [c.name, c]));
-  const raw = ref.features.map((f) => {
-    const col = byName.get(f.name);
-    if (!col) throw new Error(`current data has no column "${f.name}"`);
-    if (col.kind !== f.kind)
-      throw new Error(`column "${f.name}" is ${col.kind} in the current data, ${f.kind} in the reference`);
-    const r = f.test.compare(f.prepared, col);
-    return { f, r, psi: psiOf(f, col, r.binCounts) };
-  });
+  const columns = featureColumns(ref, current);
+  const compared = ref.features.map((f, i) => compareFeature(f, columns[i]));
+  return driftReport(ref, current.nRows, compared, options);
+}
+
+/**
+ * The report of a check from its per-feature comparisons (in the reference's feature order): the
+ * correction, the drift and severity rule and the summary. {@link detectDrift} and the check pool
+ * both end here, so their reports are the same.
+ */
+export function driftReport(
+  ref: DriftReference,
+  currentRows: number,
+  compared: readonly FeatureComparison[],
+  options: DriftOptions = {},
+): DriftReport {
+  const o = { ...DRIFT_DEFAULTS, ...options };
+  const raw = ref.features.map((f, i) => ({ f, r: compared[i].result, psi: compared[i].psi }));
   const adjusted = adjustPValues(
     raw.map((x) => x.r.pValue),
     o.correction,
@@ -185,6 +217,6 @@ export function detectDrift(
     correction: o.correction,
     alpha: o.alpha,
     min_effect: o.minEffect,
-    rows: { reference: ref.rows, current: current.nRows },
+    rows: { reference: ref.rows, current: currentRows },
   };
 }

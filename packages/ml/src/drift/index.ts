@@ -8,11 +8,21 @@
  * const ref = prepareDriftReference(referenceDataset); // sort and count once
  * const report = detectDrift(ref, currentDataset);
  * report.severity; // 'none' | 'low' | 'medium' | 'high'
+ * // The same report off this thread (worker threads, features split over two of them):
+ * const same = await new DriftChecker().check(ref, currentDataset);
  * ```
  */
 export * from './chi-square-test.js';
 export * from './corrections.js';
-export * from './detect.js';
+export {
+  DRIFT_DEFAULTS,
+  type DriftOptions,
+  type DriftReport,
+  type DriftSeverity,
+  detectDrift,
+  type FeatureDrift,
+} from './detect.js';
+export { DriftChecker, type DriftCheckerOptions } from './drift-checker.js';
 export type * from './drift-test.js';
 export { kolmogorovLimitSf, kstwoSf, smirnovSf } from './kolmogorov.js';
 export {

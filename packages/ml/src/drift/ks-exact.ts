@@ -77,7 +77,9 @@ export function probOutsideBandSimd(m: number, n: number, g: number, h: number):
   const G = mg + n / g;
   const total = m + n;
   const S = Math.floor(total / 2);
-  const cells = m + 4;
+  // Cell x at index x + 2: two cells below 0 and three above m that the kernel clears, and an
+  // even count so that both buffers start 16-byte aligned (band-kernel.ts).
+  const cells = (m + 7) & ~1;
   const bufBytes = cells * 8;
   const losAt = 2 * bufBytes;
   const hisAt = losAt + (S + 1) * 4;

@@ -1,4 +1,4 @@
-import { CountWindow, type DriftReport, detectDrift } from '@churn/ml';
+import { CountWindow, DriftChecker, type DriftReport } from '@churn/ml';
 import type { Logger } from 'pino';
 import type { AlertService } from '../alerts/index.js';
 import {
@@ -77,7 +77,9 @@ interface VersionState {
  * `windowSeconds` (time window, at most 10 × windowRows), encoded in the layout of the model's
  * training reference; every `checkEvery` new rows it checks the count window, and at least every
  * `windowSeconds` the time window, against the reference (prepared once per version). Each report
- * is stored; a medium or high one raises a `drift` alert and publishes `drift.alert`.
+ * is stored; a medium or high one raises a `drift` alert and publishes `drift.alert`. The checks
+ * run on worker threads ({@link DriftChecker}, started on the first check): a full check takes
+ * about 10 ms, which on this thread would hold up every request in flight.
  *
  * At least once: rows are de-duplicated by prediction id over the last windowRows ids, so a
  * redelivered batch does not count twice.
@@ -88,6 +90,7 @@ export class DriftMonitor {
   private readonly now: () => number;
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
+  private checker: DriftChecker | null = null;
 
   constructor(private readonly o: DriftMonitorOptions) {
     this.now = o.now ?? Date.now;
@@ -118,6 +121,8 @@ export class DriftMonitor {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.chain.catch(() => {});
+    await this.checker?.close();
+    this.checker = null;
   }
 
   /** Handle one batch of events (what the subscription's handler runs). */
@@ -178,7 +183,8 @@ export class DriftMonitor {
     const ds = kind === 'count' ? s.count.toDataset() : s.time.toDataset(now);
     if (ds.nRows < MIN_CHECK_ROWS) return null;
     const t0 = performance.now();
-    const report = detectDrift(reference, ds, { importance: s.model.importance });
+    this.checker ??= new DriftChecker();
+    const report = await this.checker.check(reference, ds, { importance: s.model.importance });
     const seconds = (performance.now() - t0) / 1000;
     const version = s.model.version;
     const m = this.o.metrics;
