@@ -7,6 +7,8 @@ import { sumGroups } from './tree-codegen.js';
 const COMPLETE_MAX_DEPTH = 8;
 /** Rows scored together through every tree: the block's rows stay in cache while the trees pass. */
 const BLOCK_ROWS = 256;
+/** Rows per unit of work when threads share a batch: one block, so a slow worker holds up little. */
+const CHUNK_ROWS = BLOCK_ROWS;
 /** Rows walked down one tree in lockstep: independent walks overlap their memory latency. */
 const LANES = 8;
 
@@ -25,6 +27,13 @@ export type BatchKernel = (
 /** The raw sum of one encoded row, added in the same order. */
 export type RowKernel = (x: ArrayLike<number>, offset: number) => number;
 
+/** A model's kernels, and the rows per unit of work when a batch is shared between threads. */
+export interface ScoringKernels {
+  readonly batch: BatchKernel;
+  readonly row: RowKernel;
+  readonly chunkRows: number;
+}
+
 /** Trees walked together for one row: their steps are independent, so they overlap. */
 const ROW_LANES = 4;
 
@@ -34,20 +43,19 @@ const ROW_LANES = 4;
  * same number of steps and each step is arithmetic instead of a branch: a split's direction is
  * unpredictable, and a mispredicted branch per node was the cost of row-at-a-time scoring. In a
  * batch, eight rows walk a tree in lockstep; a single row walks four trees in lockstep. Deep
- * trees (the forest) keep the compiled ensemble's node walk.
+ * trees (the forest) use the compiled ensemble's record walks.
  */
 export function scoringKernels(
   trees: readonly Tree[],
   binning: readonly FeatureBinning[],
   ensemble: CompiledEnsemble,
-): { batch: BatchKernel; row: RowKernel } {
+): ScoringKernels {
   const layout = completeLayout(trees, binning);
   if (!layout) {
     return {
-      batch: (x, nF, start, end, out) => {
-        for (let i = start; i < end; i++) out[i] = ensemble.sum(x, i * nF);
-      },
+      batch: (x, nF, start, end, out) => ensemble.sumRows(x, nF, start, end, out),
       row: (x, offset) => ensemble.sum(x, offset),
+      chunkRows: ensemble.chunkRows,
     };
   }
   const { depth, meta, thr, catMask, leaf, groups } = layout;
@@ -67,7 +75,7 @@ export function scoringKernels(
       }
     }
   };
-  return { batch, row };
+  return { batch, row, chunkRows: CHUNK_ROWS };
 }
 
 interface CompleteLayout {

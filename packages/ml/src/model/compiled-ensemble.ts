@@ -3,82 +3,99 @@ import { compileTreeSums, type TreeSumFunction } from './tree-codegen.js';
 
 /** Trees at most this deep are compiled to code; deeper forests use the record layout. */
 const CODEGEN_MAX_NODES = 1024;
+/** Top levels of every tree stored together at the front: every row passes through them. */
+const HOT_LEVELS = 6;
+/** Trees one row walks in lockstep. */
+const ROW_LANES = 16;
+/** Rows walked down one tree in lockstep. */
+const BATCH_LANES = 8;
+/** Rows a batch takes through one tree before the next, so that tree's nodes stay in cache. */
+const BLOCK_ROWS = 4096;
+/** Rows per unit of work when threads share a batch: generated code scores row by row, records by blocks. */
+const CODE_CHUNK_ROWS = 256;
+const RECORD_CHUNK_ROWS = 2048;
+
+/** Record meta word: feature << 3 | SPLIT | CATEGORICAL | FLIP; 0 for a leaf. */
+const FLIP = 1;
+const CATEGORICAL = 2;
+const SPLIT = 4;
 
 /**
- * Trees laid out for scoring: every node in one 16-byte record (a float64 threshold or leaf
- * value, then an int32 feature-and-flags word and an int32 right-child index), nodes in depth-first
- * order so the left child is the next record. A walk down a deep forest then touches one cache
- * line per node instead of one per array, which made single-row scoring of the 100-tree depth-15
- * forest several times faster than walking the training arrays.
+ * Trees laid out for scoring: every node in one 16-byte record (a float64 threshold, bitset
+ * offset or leaf value, an int32 meta word and the int32 index of its first child), the two
+ * children of a split in adjacent records. The first child is the side missing values take, so
+ * a numeric step goes to `first + (v > t)`, or `first + (v <= t)` when missing values go right
+ * (the FLIP bit): both comparisons are false for NaN, and the step has no branch, which matters
+ * because a split's direction is unpredictable (categorical splits, about one step in twelve in
+ * the forest, take a branch). A leaf points to itself, so a walk can take more steps than its
+ * depth.
+ *
+ * A deep forest (~12 MB) does not fit the core's cache, so a single row costs a cache miss at
+ * most nodes; walking {@link ROW_LANES} trees in lockstep overlaps those misses. The top
+ * {@link HOT_LEVELS} levels of all trees come first (breadth-first per tree, ~100 KB for 100
+ * trees), each subtree below in depth-first order, so a path's lower nodes share a few cache lines
+ * and pages. A batch takes a block of rows through one tree at a time, eight rows in lockstep.
+ * On the 100-tree depth-15 forest (793k nodes) this made a single row ~2× faster in CPU time and
+ * a batch ~4× faster per thread than the previous pre-order records walked four trees at a time.
  */
 export class CompiledEnsemble {
-  /** Threshold (numeric split), bitset offset (categorical split) or value (leaf), per node. */
+  /** Threshold (numeric split), bitset offset (categorical split) or value (leaf), per record. */
   private readonly f64: Float64Array;
-  /** Int32 view of the same records: [2 * node + 2] = meta, [2 * node + 3]... see `meta`. */
+  /** Int32 view of the same records: [4i + 2] meta, [4i + 3] first child. */
   private readonly i32: Int32Array;
-  readonly roots: Int32Array;
+  private readonly roots: Int32Array;
+  /** Steps to a leaf of the deepest tree in each group of {@link ROW_LANES} trees. */
+  private readonly rowRounds: Int32Array;
+  private readonly depths: Int32Array;
   private readonly catBits: Uint32Array;
   /** Generated code for small trees (boosting), or null. */
   private readonly code: TreeSumFunction[] | null;
+  private readonly walk: RowWalk;
+  private acc: Float64Array | null = null;
 
   constructor(trees: readonly Tree[]) {
     this.code = trees.every((t) => t.nNodes <= CODEGEN_MAX_NODES) ? compileTreeSums(trees) : null;
+    this.walk = rowWalker(trees.length);
+    const layout = recordLayout(trees);
     let total = 0;
     for (const t of trees) total += t.nNodes;
     const buffer = new ArrayBuffer(16 * total);
     this.f64 = new Float64Array(buffer);
     this.i32 = new Int32Array(buffer);
     this.roots = new Int32Array(trees.length);
+    this.depths = new Int32Array(trees.length);
     const bits: number[] = [];
-    let next = 0;
     trees.forEach((t, ti) => {
-      this.roots[ti] = next;
+      const slot = layout.slots[ti];
+      this.roots[ti] = slot[0];
+      this.depths[ti] = layout.depths[ti];
       const catBase = bits.length;
       for (const w of t.catBits) bits.push(w);
-      // Iterative pre-order walk: left subtree right after its parent.
-      const stack: number[] = [0];
-      const slotOf = new Int32Array(t.nNodes);
-      const order: number[] = [];
-      while (stack.length > 0) {
-        const node = stack.pop()!;
-        slotOf[node] = next + order.length;
-        order.push(node);
-        if (t.feature[node] >= 0) stack.push(t.right[node], t.left[node]);
-      }
-      for (let k = 0; k < order.length; k++) {
-        const node = order[k];
-        const s = next + k;
+      for (let node = 0; node < t.nNodes; node++) {
+        const s = slot[node];
         if (t.feature[node] < 0) {
           this.f64[2 * s] = t.value[node];
-          this.i32[4 * s + 2] = -1;
+          this.i32[4 * s + 3] = s;
           continue;
         }
         const isCat = t.catOffset[node] >= 0;
+        const flip = t.defaultLeft[node] ? 0 : FLIP;
         this.f64[2 * s] = isCat ? catBase + t.catOffset[node] : t.threshold[node];
-        this.i32[4 * s + 2] = (t.feature[node] << 2) | (isCat ? 2 : 0) | (t.defaultLeft[node] ? 1 : 0);
-        this.i32[4 * s + 3] = slotOf[t.right[node]];
+        this.i32[4 * s + 2] = (t.feature[node] << 3) | SPLIT | (isCat ? CATEGORICAL : 0) | flip;
+        this.i32[4 * s + 3] = slot[flip ? t.right[node] : t.left[node]];
       }
-      next += order.length;
     });
     this.catBits = Uint32Array.from(bits);
+    this.rowRounds = new Int32Array(Math.ceil(trees.length / ROW_LANES));
+    this.depths.forEach((d, t) => {
+      const g = Math.floor(t / ROW_LANES);
+      this.rowRounds[g] = Math.max(this.rowRounds[g], d);
+    });
   }
 
-  /** Value of the leaf tree `t` sends the encoded row x[offset..] to. */
-  leafValue(t: number, x: ArrayLike<number>, offset: number): number {
-    const f64 = this.f64;
-    const i32 = this.i32;
-    let i = this.roots[t];
-    for (;;) {
-      const meta = i32[4 * i + 2];
-      if (meta < 0) return f64[2 * i];
-      const v = x[offset + (meta >> 2)];
-      let left: number;
-      // biome-ignore lint/suspicious/noSelfCompare: the fastest NaN test on the hot path
-      if (v !== v) left = meta & 1;
-      else if (meta & 2) left = (this.catBits[f64[2 * i] + (v >>> 5)] >>> (v & 31)) & 1;
-      else left = v <= f64[2 * i] ? 1 : 0;
-      i = left === 1 ? i + 1 : i32[4 * i + 3];
-    }
+  /** Rows per unit of work for {@link sumRows} when threads share a batch. */
+  get chunkRows(): number {
+    return this.code ? CODE_CHUNK_ROWS : RECORD_CHUNK_ROWS;
   }
 
   /** Sum of the leaf values of every tree for one encoded row (tree order, so sums are reproducible). */
@@ -89,47 +106,189 @@ export class CompiledEnsemble {
       for (let k = 0; k < code.length; k++) s += code[k](x, offset);
       return s;
     }
-    const roots = this.roots;
-    const n = roots.length;
-    let s = 0;
-    let t = 0;
-    // Four trees walked in lockstep: their node loads (cache misses, deep in a forest) overlap
-    // instead of queueing one behind the other; the leaves are then added in tree order.
-    for (; t + 3 < n; t += 4) {
-      let i0 = roots[t];
-      let i1 = roots[t + 1];
-      let i2 = roots[t + 2];
-      let i3 = roots[t + 3];
-      const i32 = this.i32;
-      for (;;) {
-        const m0 = i32[4 * i0 + 2];
-        const m1 = i32[4 * i1 + 2];
-        const m2 = i32[4 * i2 + 2];
-        const m3 = i32[4 * i3 + 2];
-        if ((m0 & m1 & m2 & m3) < 0) break;
-        if (m0 >= 0) i0 = this.step(i0, m0, x, offset);
-        if (m1 >= 0) i1 = this.step(i1, m1, x, offset);
-        if (m2 >= 0) i2 = this.step(i2, m2, x, offset);
-        if (m3 >= 0) i3 = this.step(i3, m3, x, offset);
-      }
-      const f64 = this.f64;
-      s += f64[2 * i0];
-      s += f64[2 * i1];
-      s += f64[2 * i2];
-      s += f64[2 * i3];
-    }
-    for (; t < n; t++) s += this.leafValue(t, x, offset);
-    return s;
+    return this.walk(x, offset, this.f64, this.i32, this.roots, this.rowRounds, this.catBits);
   }
 
-  /** The child of split record `i` (meta word `meta`) that the row goes to. */
-  private step(i: number, meta: number, x: ArrayLike<number>, offset: number): number {
-    const v = x[offset + (meta >> 2)];
-    let left: number;
-    // biome-ignore lint/suspicious/noSelfCompare: the fastest NaN test on the hot path
-    if (v !== v) left = meta & 1;
-    else if (meta & 2) left = (this.catBits[this.f64[2 * i] + (v >>> 5)] >>> (v & 31)) & 1;
-    else left = v <= this.f64[2 * i] ? 1 : 0;
-    return left === 1 ? i + 1 : this.i32[4 * i + 3];
+  /** {@link sum} of encoded rows [start, end) into out[start..end), with the same bits. */
+  sumRows(x: Float64Array, nFeatures: number, start: number, end: number, out: Float64Array): void {
+    if (this.code) {
+      for (let i = start; i < end; i++) out[i] = this.sum(x, i * nFeatures);
+      return;
+    }
+    const walk = blockWalker();
+    this.acc ??= new Float64Array(BLOCK_ROWS);
+    const acc = this.acc;
+    for (let b0 = start; b0 < end; b0 += BLOCK_ROWS) {
+      const b1 = Math.min(end, b0 + BLOCK_ROWS);
+      acc.fill(0);
+      walk(x, nFeatures, b0, b1, this.f64, this.i32, this.roots, this.depths, this.catBits, acc);
+      for (let i = b0; i < b1; i++) out[i] = acc[i - b0];
+    }
   }
+}
+
+/**
+ * Record index of every node (per tree) and each tree's depth: the roots and top levels of all
+ * trees first, breadth-first; then tree by tree, below each node of the last hot level, its
+ * children and their subtrees depth-first, the missing-value side's child first in each pair.
+ */
+function recordLayout(trees: readonly Tree[]): { slots: Int32Array[]; depths: Int32Array } {
+  const slots = trees.map((t) => new Int32Array(t.nNodes));
+  const depths = new Int32Array(trees.length);
+  let next = 0;
+  const placeChildren = (t: Tree, slot: Int32Array, node: number): [number, number] => {
+    const first = t.defaultLeft[node] ? t.left[node] : t.right[node];
+    const second = first === t.left[node] ? t.right[node] : t.left[node];
+    slot[first] = next++;
+    slot[second] = next++;
+    return [first, second];
+  };
+  const frontiers = trees.map((t, ti) => {
+    const slot = slots[ti];
+    slot[0] = next++;
+    const frontier: number[] = [];
+    let level = [0];
+    for (let d = 0; level.length > 0; d++) {
+      const below: number[] = [];
+      for (const node of level) {
+        if (t.feature[node] < 0) continue;
+        depths[ti] = d + 1;
+        if (d + 1 === HOT_LEVELS) frontier.push(node);
+        else below.push(...placeChildren(t, slot, node));
+      }
+      level = d + 1 === HOT_LEVELS ? [] : below;
+    }
+    return frontier;
+  });
+  trees.forEach((t, ti) => {
+    const slot = slots[ti];
+    for (const top of frontiers[ti]) {
+      const stack = [top];
+      const depth = [HOT_LEVELS - 1];
+      while (stack.length > 0) {
+        const node = stack.pop()!;
+        const d = depth.pop()!;
+        if (t.feature[node] < 0) continue;
+        depths[ti] = Math.max(depths[ti], d + 1);
+        const [first, second] = placeChildren(t, slot, node);
+        stack.push(second, first);
+        depth.push(d + 1, d + 1);
+      }
+    }
+  });
+  return { slots, depths };
+}
+
+/** Direction (1 = second child) of a categorical split; NaN takes the first, like in a numeric one. */
+function categoricalStep(catBits: Uint32Array, offset: number, v: number, meta: number): number {
+  // biome-ignore lint/suspicious/noSelfCompare: the fastest NaN test on the hot path
+  if (v !== v) return 0;
+  const left = (catBits[offset + (v >>> 5)] >>> (v & 31)) & 1;
+  return (meta & FLIP) !== 0 ? left : 1 - left;
+}
+
+/**
+ * One step of each lane in `ks` (lane k at record i<k>, its row at offset `o(k)` of `x`). All
+ * lanes' record loads come first: a step is some thirty instructions, so written lane after lane
+ * the processor's reorder window held only a few lanes' cache misses at once. Index arithmetic
+ * uses shifts and ors, which V8 compiles without overflow checks.
+ */
+const round = (ks: readonly (number | '')[], o: (k: number | '') => string): string =>
+  [
+    ks.map((k) => `const q${k} = i32[(i${k} << 2) | 2];`).join(' '),
+    ks.map((k) => `const t${k} = f64[i${k} << 1];`).join(' '),
+    ks.map((k) => `const c${k} = i32[(i${k} << 2) | 3];`).join(' '),
+    ks.map((k) => `const v${k} = x[${o(k)} + (q${k} >> 3)];`).join(' '),
+    ...ks.map(
+      (k) =>
+        `{ let r = (+(v${k} > t${k}) & ~q${k}) | (+(v${k} <= t${k}) & q${k}); ` +
+        `if ((q${k} & ${CATEGORICAL}) !== 0) r = cat(cb, t${k}, v${k}, q${k}); ` +
+        `i${k} = c${k} + (r & (q${k} >> 2)); }`,
+    ),
+  ].join('\n      ');
+
+type RowWalk = (
+  x: ArrayLike<number>,
+  o: number,
+  f64: Float64Array,
+  i32: Int32Array,
+  roots: Int32Array,
+  rounds: Int32Array,
+  cb: Uint32Array,
+) => number;
+
+const rowWalkers = new Map<number, RowWalk>();
+
+/**
+ * One row through `nTrees` trees, {@link ROW_LANES} at a time in lockstep (each group as many
+ * steps as its deepest tree), the leaf values added in tree order. Generated so the lanes are
+ * written out and live in registers; only integers enter the source.
+ */
+function rowWalker(nTrees: number): RowWalk {
+  let fn = rowWalkers.get(nTrees);
+  if (fn) return fn;
+  const group = (lanes: number): string => {
+    const ks = Array.from({ length: lanes }, (_, k) => k);
+    return `{
+    ${ks.map((k) => `let i${k} = roots[t + ${k}];`).join(' ')}
+    for (let d = rounds[g++]; d > 0; d--) {
+      ${round(ks, () => 'o')}
+    }
+    ${ks.map((k) => `s += f64[i${k} << 1];`).join(' ')}
+  }`;
+  };
+  const full = nTrees - (nTrees % ROW_LANES);
+  const src = `let s = 0; let t = 0; let g = 0;
+  for (; t < ${full}; t += ${ROW_LANES}) ${group(ROW_LANES)}
+  ${nTrees > full ? group(nTrees - full) : ''}
+  return s;`;
+  const make = new Function('cat', `return (x, o, f64, i32, roots, rounds, cb) => { ${src} };`);
+  fn = make(categoricalStep) as RowWalk;
+  rowWalkers.set(nTrees, fn);
+  return fn;
+}
+
+type BlockWalk = (
+  x: Float64Array,
+  nF: number,
+  start: number,
+  end: number,
+  f64: Float64Array,
+  i32: Int32Array,
+  roots: Int32Array,
+  depths: Int32Array,
+  cb: Uint32Array,
+  acc: Float64Array,
+) => void;
+
+let blockWalk: BlockWalk | null = null;
+
+/** Rows [start, end) through every tree, {@link BATCH_LANES} rows at a time, into acc (tree order). */
+function blockWalker(): BlockWalk {
+  if (blockWalk) return blockWalk;
+  const ks = Array.from({ length: BATCH_LANES }, (_, k) => k);
+  const src = `
+for (let t = 0; t < roots.length; t++) {
+  const root = roots[t];
+  const depth = depths[t];
+  let r = start;
+  for (; r + ${BATCH_LANES - 1} < end; r += ${BATCH_LANES}) {
+    ${ks.map((k) => `const o${k} = (r + ${k}) * nF; let i${k} = root;`).join(' ')}
+    for (let d = depth; d > 0; d--) {
+      ${round(ks, (k) => `o${k}`)}
+    }
+    ${ks.map((k) => `acc[r - start + ${k}] += f64[i${k} << 1];`).join(' ')}
+  }
+  for (; r < end; r++) {
+    const o = r * nF; let i = root;
+    for (let d = depth; d > 0; d--) { ${round([''], () => 'o')} }
+    acc[r - start] += f64[i << 1];
+  }
+}`;
+  const make = new Function(
+    'cat',
+    `return (x, nF, start, end, f64, i32, roots, depths, cb, acc) => { ${src} };`,
+  );
+  blockWalk = make(categoricalStep) as BlockWalk;
+  return blockWalk;
 }

@@ -7,6 +7,8 @@ import { CUSTOMER_SCHEMA } from '../schema/customer-schema.js';
 import type { TableSchema } from '../schema/feature-schema.js';
 import { generateCustomers } from '../synth/generator.js';
 import { leafOfRow, type Tree } from '../tree/tree.js';
+import { Rng } from '../util/rng.js';
+import { CompiledEnsemble } from './compiled-ensemble.js';
 import type { ChurnModel } from './model.js';
 import { type EncodedRows, encodeDataset, predictEncoded, predictRow } from './predict.js';
 import type { ScoringJob } from './scoring-pool.js';
@@ -16,11 +18,12 @@ import { sumGroups } from './tree-codegen.js';
 const WORKER = fileURLToPath(new URL('../../dist/model/scoring-worker.js', import.meta.url));
 
 const ds = generateCustomers({ rows: 3000, seed: 31 });
-/** The customers plus a 40-category column (too many for the one-word category mask) and gaps. */
-const wide: Dataset = {
-  ...ds,
+const REGIONS = Array.from({ length: 40 }, (_, k) => `r${k}`);
+/** Customers plus a 40-category column (too many for the one-word category mask) and gaps. */
+const withRegion = (data: Dataset): Dataset => ({
+  ...data,
   columns: [
-    ...ds.columns.map((c) =>
+    ...data.columns.map((c) =>
       c.kind === 'numeric' && c.name === 'total_orders'
         ? { ...c, values: c.values.map((v, i) => (i % 7 === 0 ? Number.NaN : v)) }
         : c,
@@ -28,19 +31,17 @@ const wide: Dataset = {
     {
       kind: 'categorical',
       name: 'region',
-      categories: Array.from({ length: 40 }, (_, k) => `r${k}`),
-      codes: Int32Array.from({ length: ds.nRows }, (_, i) =>
-        i % 11 === 0 ? -1 : (i * 7 + ds.target![i] * 3) % 40,
+      categories: REGIONS,
+      codes: Int32Array.from({ length: data.nRows }, (_, i) =>
+        i % 11 === 0 ? -1 : (i * 7 + data.target![i] * 3) % 40,
       ),
     },
   ],
-};
+});
+const wide = withRegion(ds);
 const wideSchema: TableSchema = {
   ...CUSTOMER_SCHEMA,
-  features: [
-    ...CUSTOMER_SCHEMA.features,
-    { name: 'region', kind: 'categorical', categories: Array.from({ length: 40 }, (_, k) => `r${k}`) },
-  ],
+  features: [...CUSTOMER_SCHEMA.features, { name: 'region', kind: 'categorical', categories: REGIONS }],
 };
 
 const cases: { name: string; data: Dataset; schema: TableSchema; options: TrainOptions }[] = [
@@ -66,11 +67,17 @@ const cases: { name: string; data: Dataset; schema: TableSchema; options: TrainO
     },
   },
   {
-    // Trees of more than 1,024 nodes: the record layout, walked four trees at a time (10 = 8 + 2).
+    // Trees of more than 1,024 nodes: the record layout, walked 16 trees at a time (18 = 16 + 2).
     name: 'random forest, depth 15 (node walk)',
     data: generateCustomers({ rows: 12_000, seed: 32 }),
     schema: CUSTOMER_SCHEMA,
-    options: { algorithm: 'random-forest', forest: { nTrees: 10, maxDepth: 15, threads: 1 } },
+    options: { algorithm: 'random-forest', forest: { nTrees: 18, maxDepth: 15, threads: 1 } },
+  },
+  {
+    name: 'random forest, a 40-category feature and missing values (node walk)',
+    data: withRegion(generateCustomers({ rows: 12_000, seed: 33 })),
+    schema: wideSchema,
+    options: { algorithm: 'random-forest', forest: { nTrees: 9, maxDepth: 15, threads: 1 } },
   },
 ];
 
@@ -147,6 +154,41 @@ describe('predictEncoded', () => {
     },
   );
 
+  it('scores unseen categories as missing on the record walk, in batches and row by row', () => {
+    const name = 'random forest, a 40-category feature and missing values (node walk)';
+    const model = models.get(name)!;
+    const region = model.binning.findIndex((b) => b.name === 'region');
+    expect(
+      model.trees.some((t) => Array.from(t.feature).some((f, i) => f === region && t.catOffset[i] >= 0)),
+    ).toBe(true);
+    const data = generateCustomers({ rows: 600, seed: 34 });
+    const unseen = withRegion(data);
+    const col = unseen.columns.at(-1)!;
+    if (col.kind !== 'categorical') throw new Error('region must be categorical');
+    const data2: Dataset = {
+      ...unseen,
+      columns: [
+        ...unseen.columns.slice(0, -1),
+        {
+          ...col,
+          categories: [...REGIONS, 'r40', 'r41'],
+          codes: col.codes.map((c, i) => (i % 3 === 0 ? 40 + (i % 2) : c)),
+        },
+      ],
+    };
+    const enc = encodeDataset(model, data2);
+    expect(enc.unseenCategories.region).toBe(200);
+    const batch = predictEncoded(model, enc);
+    for (let i = 0; i < enc.nRows; i++) {
+      const o = i * enc.nFeatures;
+      if (i % 3 === 0) expect(enc.x[o + region]).toBeNaN();
+      let s = 0;
+      for (const t of model.trees) s += t.value[leafOfRow(t, enc.x, o)];
+      expect(Object.is(predictRow(model, enc.x, o), s / model.trees.length)).toBe(true);
+      expect(Object.is(batch[i], s / model.trees.length)).toBe(true);
+    }
+  });
+
   it('scores the chunks a worker claims with the same bits (scoring worker alone)', async () => {
     if (!existsSync(WORKER))
       throw new Error(`${WORKER} is missing: build first with \`npx tsc -b packages/ml\``);
@@ -194,5 +236,99 @@ describe('sumGroups', () => {
     { sizes: [2000, 10], groups: [0, 1, 2] },
   ])('cuts the trees where a generated function would fill up: $sizes', ({ sizes, groups }) => {
     expect(sumGroups(sizes.map(tree))).toEqual(groups);
+  });
+});
+
+/**
+ * A random tree over features 0..3 (3 categorical with 40 bins: bitset words beyond the first),
+ * splitting with probability `pSplit` down to `maxDepth`: unbalanced, with lone leaves possible.
+ */
+function randomTree(rng: Rng, maxDepth: number, pSplit: number): Tree {
+  const feature: number[] = [];
+  const threshold: number[] = [];
+  const left: number[] = [];
+  const right: number[] = [];
+  const defaultLeft: number[] = [];
+  const catOffset: number[] = [];
+  const catBits: number[] = [];
+  const value: number[] = [];
+  const grow = (depth: number): number => {
+    const node = feature.length;
+    const split = depth < maxDepth && rng.next() < pSplit;
+    const f = split ? rng.int(4) : -1;
+    feature.push(f);
+    threshold.push(f >= 0 && f < 3 ? rng.int(5) - 2 + (rng.next() < 0.5 ? 0 : 0.5) : 0);
+    defaultLeft.push(rng.int(2));
+    catOffset.push(f === 3 ? catBits.length : -1);
+    if (f === 3) for (let w = 0; w < 8; w++) catBits.push(w < 2 ? rng.nextUint32() : 0);
+    value.push(split ? 0 : rng.next());
+    left.push(-1);
+    right.push(-1);
+    if (split) {
+      left[node] = grow(depth + 1);
+      right[node] = grow(depth + 1);
+    }
+    return node;
+  };
+  grow(0);
+  const n = feature.length;
+  return {
+    nNodes: n,
+    feature: Int32Array.from(feature),
+    threshold: Float64Array.from(threshold),
+    thresholdBin: new Uint8Array(n),
+    left: Int32Array.from(left),
+    right: Int32Array.from(right),
+    defaultLeft: Uint8Array.from(defaultLeft),
+    catOffset: Int32Array.from(catOffset),
+    catBits: Uint32Array.from(catBits),
+    value: Float64Array.from(value),
+    cover: new Float64Array(n),
+    gain: new Float64Array(n),
+  };
+}
+
+describe('CompiledEnsemble (record layout)', () => {
+  // One tree over 1,024 nodes puts the whole ensemble on records: trees of every depth (a lone
+  // leaf, shallower than the hot levels, deeper), a group of 16 and a tail of three.
+  const rng = new Rng(35);
+  const trees: Tree[] = [randomTree(rng, 14, 0.97)];
+  for (let k = 0; k < 18; k++) trees.push(randomTree(rng, k % 6 === 0 ? 0 : 2 + (k % 13), 0.8));
+  const ensemble = new CompiledEnsemble(trees);
+  const special = [
+    Number.NaN,
+    -0,
+    0,
+    0.5,
+    -2,
+    2.5,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    1e300,
+  ];
+  const nRows = 3000;
+  const x = new Float64Array(nRows * 4);
+  for (let i = 0; i < x.length; i++) {
+    const f = i % 4;
+    if (rng.next() < 0.1) x[i] = Number.NaN;
+    else if (f === 3) x[i] = rng.int(40);
+    else x[i] = rng.next() < 0.3 ? special[rng.int(special.length)] : rng.normal() * 2;
+  }
+
+  it('adds the leaves of the plain tree walk in tree order, row by row and in blocks', () => {
+    expect(trees[0].nNodes).toBeGreaterThan(1024);
+    expect(trees.some((t) => t.nNodes === 1)).toBe(true);
+    const out = new Float64Array(nRows);
+    ensemble.sumRows(x, 4, 0, nRows, out);
+    const part = new Float64Array(nRows);
+    ensemble.sumRows(x, 4, 5, 1234, part);
+    for (let i = 0; i < nRows; i++) {
+      let s = 0;
+      for (const t of trees) s += t.value[leafOfRow(t, x, i * 4)];
+      expect(Object.is(ensemble.sum(x, i * 4), s)).toBe(true);
+      expect(Object.is(out[i], s)).toBe(true);
+      if (i >= 5 && i < 1234) expect(Object.is(part[i], s)).toBe(true);
+      else expect(part[i]).toBe(0);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { categoryBinLookup } from '../binning/bin-mapper.js';
 import type { Dataset } from '../data/dataset.js';
-import { type BatchKernel, type RowKernel, scoringKernels } from './batch-kernel.js';
+import { type ScoringKernels, scoringKernels } from './batch-kernel.js';
 import { CompiledEnsemble } from './compiled-ensemble.js';
 import type { ChurnModel } from './model.js';
 import { scoringPool } from './scoring-pool.js';
@@ -89,11 +89,9 @@ export function predictRow(model: ChurnModel, x: ArrayLike<number>, offset = 0):
 /** Batches at least this large are shared with the scoring pool's worker threads. */
 const POOL_MIN_ROWS = 4096;
 
-interface ModelKernels {
+interface ModelKernels extends ScoringKernels {
   /** The model's number in the scoring pool's caches. */
   readonly id: number;
-  readonly batch: BatchKernel;
-  readonly row: RowKernel;
 }
 
 const kernels = new WeakMap<ChurnModel, ModelKernels>();
@@ -115,10 +113,10 @@ function modelKernels(model: ChurnModel): ModelKernels {
  */
 export function predictEncoded(model: ChurnModel, rows: EncodedRows): Float64Array {
   const { x, nRows, nFeatures } = rows;
-  const { id, batch: kernel } = modelKernels(model);
+  const { id, batch: kernel, chunkRows } = modelKernels(model);
   const pool = nRows >= POOL_MIN_ROWS ? scoringPool() : null;
   let out: Float64Array;
-  if (pool) out = pool.run(id, model.trees, model.binning, kernel, x, nFeatures, nRows);
+  if (pool) out = pool.run(id, model.trees, model.binning, kernel, chunkRows, x, nFeatures, nRows);
   else {
     out = new Float64Array(nRows);
     kernel(x, nFeatures, 0, nRows, out);

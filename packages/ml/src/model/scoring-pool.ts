@@ -5,8 +5,6 @@ import type { Tree } from '../tree/tree.js';
 import { workerUrl } from '../util/worker-url.js';
 import type { BatchKernel } from './batch-kernel.js';
 
-/** Rows per unit of work the threads claim: small, so a slow (still cold) worker holds up little. */
-const CHUNK_ROWS = 256;
 /** Models each worker keeps compiled (least recently used dropped first). */
 const WORKER_MODELS = 4;
 /**
@@ -84,15 +82,16 @@ class ScoringPool {
     trees: readonly Tree[],
     binning: readonly FeatureBinning[],
     kernel: BatchKernel,
+    chunkRows: number,
     x: Float64Array,
     nFeatures: number,
     nRows: number,
   ): Float64Array {
-    const nChunks = Math.ceil(nRows / CHUNK_ROWS);
+    const nChunks = Math.ceil(nRows / chunkRows);
     const xs = x.buffer instanceof SharedArrayBuffer ? x : sharedCopy(x, nRows * nFeatures);
     const out = new Float64Array(new SharedArrayBuffer(8 * nRows));
     const ctl = new Int32Array(new SharedArrayBuffer(4 * (1 + nChunks)));
-    const base = { model, x: xs, out, ctl, nRows, nFeatures, chunkRows: CHUNK_ROWS };
+    const base = { model, x: xs, out, ctl, nRows, nFeatures, chunkRows };
     for (const w of this.workers) {
       if (!w.alive) continue;
       const at = w.models.indexOf(model);
@@ -113,7 +112,7 @@ class ScoringPool {
       if (Atomics.load(ctl, 1 + c) === 1) continue;
       // Writing the same bits the worker would is harmless if it finishes after all.
       if (Atomics.wait(ctl, 1 + c, 0, patienceMs) === 'timed-out' && Atomics.load(ctl, 1 + c) === 0)
-        kernel(xs, nFeatures, c * CHUNK_ROWS, Math.min(nRows, (c + 1) * CHUNK_ROWS), out);
+        kernel(xs, nFeatures, c * chunkRows, Math.min(nRows, (c + 1) * chunkRows), out);
     }
     return Float64Array.from(out);
   }
