@@ -1,10 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { BinnedData, FeatureBinning } from '../binning/bin-mapper.js';
-import { GrowWorkspace, growTree } from '../tree/grow.js';
 import { leafOfBinnedRow, type Tree } from '../tree/tree.js';
 import { Rng } from '../util/rng.js';
 import { workerUrl } from '../util/worker-url.js';
+import { ForestWorkspace, growForestTree } from './grow-forest-tree.js';
 
 export interface ForestParams {
   readonly nTrees: number;
@@ -43,7 +43,11 @@ export interface ForestJob {
   readonly features: readonly FeatureBinning[];
   readonly y: Uint8Array;
   readonly params: ForestParams;
-  readonly treeIndices: readonly number[];
+  /**
+   * The next block of OOB_BLOCK trees to grow, shared by every thread of the training: each takes
+   * blocks until none is left, so a thread slowed down by other work on the machine takes fewer.
+   */
+  readonly nextBlock: Int32Array;
 }
 
 /**
@@ -54,11 +58,16 @@ export const OOB_BLOCK = 10;
 
 export interface ForestJobResult {
   readonly trees: Tree[];
+  /** The index in the forest of each tree of `trees`. */
+  readonly treeIndices: number[];
   /** Per block of trees this job grew (ascending): the block index and its out-of-bag sums and counts. */
   readonly oob: { block: number; sum: Float64Array; count: Float64Array }[];
 }
 
-/** Grow the trees of `job.treeIndices`; tree t always uses the same random stream, so the model does not depend on the thread count. */
+/**
+ * Grow blocks of trees until none is left; tree t always uses the same random stream, so the
+ * model does not depend on which thread grew which tree.
+ */
 export function runForestJob(job: ForestJob, onTree?: () => void): ForestJobResult {
   const data: BinnedData = {
     bins: job.bins,
@@ -74,52 +83,43 @@ export function runForestJob(job: ForestJob, onTree?: () => void): ForestJobResu
     params.maxFeatures === 'sqrt'
       ? Math.max(1, Math.floor(Math.sqrt(nF)))
       : Math.max(1, Math.min(nF, params.maxFeatures));
-  const g = new Float64Array(n);
   const h = new Float64Array(n);
   const oob: ForestJobResult['oob'] = [];
   const trees: Tree[] = [];
-  const ws = new GrowWorkspace(n, nF);
-  const growParams = {
+  const treeIndices: number[] = [];
+  const ws = new ForestWorkspace(data);
+  const treeParams = {
     maxDepth: params.maxDepth,
-    lambda: 0,
-    minChildWeight: params.minSamplesLeaf,
-    maxCatOneHot: 4,
-    minSplitGain: 0,
+    minSamplesLeaf: params.minSamplesLeaf,
     featuresPerNode: mtry,
-    leafValue: (gs: number, hs: number) => (hs > 0 ? gs / hs : 0),
   };
-  for (const t of job.treeIndices) {
-    const rng = new Rng((params.seed * 1_000_003 + t * 7919) >>> 0);
-    h.fill(0);
-    if (params.bootstrap) for (let k = 0; k < n; k++) h[rng.int(n)] += 1;
-    else h.fill(1);
-    let m = 0;
-    for (let i = 0; i < n; i++) if (h[i] > 0) m++;
-    const rows = new Uint32Array(m);
-    m = 0;
-    for (let i = 0; i < n; i++) {
-      if (h[i] > 0) {
-        rows[m++] = i;
-        g[i] = h[i] * y[i];
-      } else g[i] = 0;
-    }
-    const { tree } = growTree(data, g, h, rows, growParams, rng, null, ws);
-    trees.push(tree);
-    if (params.bootstrap) {
-      const block = Math.floor(t / OOB_BLOCK);
-      if (oob.length === 0 || oob[oob.length - 1].block !== block) {
-        oob.push({ block, sum: new Float64Array(n), count: new Float64Array(n) });
+  const nBlocks = Math.ceil(params.nTrees / OOB_BLOCK);
+  for (
+    let block = Atomics.add(job.nextBlock, 0, 1);
+    block < nBlocks;
+    block = Atomics.add(job.nextBlock, 0, 1)
+  ) {
+    const sums = params.bootstrap ? { block, sum: new Float64Array(n), count: new Float64Array(n) } : null;
+    if (sums) oob.push(sums);
+    for (let t = block * OOB_BLOCK; t < Math.min(params.nTrees, (block + 1) * OOB_BLOCK); t++) {
+      const rng = new Rng((params.seed * 1_000_003 + t * 7919) >>> 0);
+      h.fill(0);
+      if (params.bootstrap) for (let k = 0; k < n; k++) h[rng.int(n)] += 1;
+      else h.fill(1);
+      const tree = growForestTree(data, y, h, treeParams, rng, ws);
+      trees.push(tree);
+      treeIndices.push(t);
+      if (sums) {
+        for (let i = 0; i < n; i++) {
+          if (h[i] > 0) continue;
+          sums.sum[i] += tree.value[leafOfBinnedRow(tree, data.bins, i * nF)];
+          sums.count[i]++;
+        }
       }
-      const { sum, count } = oob[oob.length - 1];
-      for (let i = 0; i < n; i++) {
-        if (h[i] > 0) continue;
-        sum[i] += tree.value[leafOfBinnedRow(tree, data.bins, i * nF)];
-        count[i]++;
-      }
+      onTree?.();
     }
-    onTree?.();
   }
-  return { trees, oob };
+  return { trees, treeIndices, oob };
 }
 
 /**
@@ -133,30 +133,25 @@ export async function trainForest(
   onProgress?: (done: number, total: number) => void,
 ): Promise<ForestResult> {
   const threads = Math.min(params.nTrees, params.threads > 0 ? params.threads : availableParallelism());
-  const all = Array.from({ length: params.nTrees }, (_, t) => t);
   let done = 0;
   const tick = () => onProgress?.(++done, params.nTrees);
   let results: ForestJobResult[];
   const base = { nRows: data.nRows, nFeatures: data.nFeatures, features: data.features, params };
   if (threads <= 1 || data.nRows * params.nTrees < 200_000) {
-    results = [runForestJob({ ...base, bins: data.bins, cols: data.cols, y, treeIndices: all }, tick)];
+    const nextBlock = new Int32Array(1);
+    results = [runForestJob({ ...base, bins: data.bins, cols: data.cols, y, nextBlock }, tick)];
   } else {
     const bins = toShared(data.bins);
     const cols = toShared(data.cols);
     const ys = toShared(y);
-    const shares = shareOut(all, threads);
+    const nextBlock = new Int32Array(new SharedArrayBuffer(4));
     results = await Promise.all(
-      shares.map((treeIndices) => runInWorker({ ...base, bins, cols, y: ys, treeIndices }, tick)),
+      Array.from({ length: threads }, () => runInWorker({ ...base, bins, cols, y: ys, nextBlock }, tick)),
     );
   }
   // Put trees back in index order so the model is identical whatever the thread count.
   const trees: Tree[] = new Array(params.nTrees);
-  const shares = results.length === 1 ? [all] : shareOut(all, threads);
-  results.forEach((r, w) => {
-    r.trees.forEach((tree, k) => {
-      trees[shares[w][k]] = tree;
-    });
-  });
+  for (const r of results) for (let k = 0; k < r.trees.length; k++) trees[r.treeIndices[k]] = r.trees[k];
   const blocks = results.flatMap((r) => r.oob).sort((a, b) => a.block - b.block);
   const sum = new Float64Array(data.nRows);
   const count = new Float64Array(data.nRows);
@@ -169,13 +164,6 @@ export async function trainForest(
   const oobPrediction = new Float64Array(data.nRows);
   for (let i = 0; i < data.nRows; i++) oobPrediction[i] = count[i] > 0 ? sum[i] / count[i] : Number.NaN;
   return { trees, oobPrediction };
-}
-
-/** Trees per worker: whole OOB blocks, dealt round-robin. */
-function shareOut(all: number[], threads: number): number[][] {
-  return Array.from({ length: threads }, (_, w) =>
-    all.filter((t) => Math.floor(t / OOB_BLOCK) % threads === w),
-  );
 }
 
 function toShared<T extends Uint8Array>(a: T): Uint8Array {

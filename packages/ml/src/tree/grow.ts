@@ -104,11 +104,12 @@ interface Node {
 }
 
 /**
- * Grow one tree depth-wise on binned data from per-row gradient statistics (`g`, `h`): for the
- * forest g = sample weight × label and h = sample weight; for boosting the loss derivatives.
- * Histograms are built level by level for the smaller child of each split and derived for the
- * larger one by subtraction; with per-node feature sampling (the forest) only the drawn features
- * are built, node by node.
+ * Grow one tree depth-wise on binned data from per-row gradient statistics (`g`, `h`): for
+ * boosting the loss derivatives; g = sample weight × label and h = sample weight give the
+ * forest's Gini trees. Histograms are built level by level for the smaller child of each split
+ * and derived for the larger one by subtraction; with per-node feature sampling only the drawn
+ * features are built, node by node. The forest itself grows its trees with the specialised
+ * forest/grow-forest-tree.ts, which must give the same trees as this one (its tests compare).
  *
  * @param sample the training rows (each at most once, ascending), or null for all rows.
  * @param allowed features this tree may use (column subsampling), or null for all.

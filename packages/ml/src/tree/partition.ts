@@ -7,8 +7,13 @@ export function fillSide(
   missingLeft: boolean,
   catBits: ArrayLike<number> | null,
 ): void {
-  for (let b = 0; b < MISSING_BIN; b++)
-    side[b] = catBits ? (catBits[b >>> 5] >>> (b & 31)) & 1 : b <= bin ? 1 : 0;
+  if (catBits) for (let b = 0; b < MISSING_BIN; b++) side[b] = (catBits[b >>> 5] >>> (b & 31)) & 1;
+  else {
+    // Numeric: bins <= bin left. Two fills instead of a compare per bin (this runs once per split).
+    const cut = Math.min(Math.max(bin + 1, 0), MISSING_BIN);
+    side.fill(1, 0, cut);
+    side.fill(0, cut, MISSING_BIN);
+  }
   side[MISSING_BIN] = missingLeft ? 1 : 0;
 }
 
