@@ -3,7 +3,6 @@ import type { BinnedData } from '../binning/bin-mapper.js';
 import { GrowWorkspace, growTree } from '../tree/grow.js';
 import { leafOfBinnedRow, type Tree } from '../tree/tree.js';
 import { Rng } from '../util/rng.js';
-import { leafWeight } from './shard-ops.js';
 import { ShardedGrower } from './sharded-grower.js';
 
 export interface BoostingParams {
@@ -88,7 +87,7 @@ export async function trainBoosting(
   const threads = Math.min(2, params.threads > 0 ? params.threads : availableParallelism());
   const eta = params.learningRate;
   const lambda = params.lambda;
-  const leafValue = (gs: number, hs: number) => leafWeight(gs, hs, lambda, eta);
+  const leafValue = (gs: number, hs: number) => (-gs / (hs + lambda)) * eta;
   // Trees of depth <= 10 grow on two row shards (a worker takes one on large tables);
   // deeper ones, rare in boosting, on the single-threaded node grower.
   if (params.maxDepth > 10) return boostSerial(data, y, params, leafValue, validation, onProgress);
@@ -101,7 +100,7 @@ export async function trainBoosting(
     minChildWeight: params.minChildWeight,
     maxCatOneHot: params.maxCatOneHot,
     minSplitGain: params.gamma,
-    learningRate: eta,
+    leafValue,
     scalePosWeight: params.scalePosWeight,
   });
   if (threads > 1 && data.nRows >= 20_000) await grower.startWorker();
@@ -198,31 +197,42 @@ function boostSharded(
   const nF = data.nFeatures;
   const rng = new Rng(params.seed);
   const baseMargin = baseMarginFor(y, params.scalePosWeight);
-  const expNegMargin = grower.expNegMargin;
-  expNegMargin.fill(Math.exp(-baseMargin));
+  const margin = grower.margin;
+  margin.fill(baseMargin);
   const rows = grower.rows;
   const tracker = new RoundTracker(params, baseMargin, validation);
   const trees: Tree[] = [];
   const inSample = new Uint8Array(n);
   for (let round = 0; round < params.nRounds; round++) {
-    let m = n;
+    let m = 0;
     if (params.subsample < 1) {
-      m = 0;
       for (let i = 0; i < n; i++) if (rng.next() < params.subsample) rows[m++] = i;
+    } else {
+      for (let i = 0; i < n; i++) rows[i] = i;
+      m = n;
     }
     const features = treeFeatures(nF, params.colsampleByTree, rng);
-    // The grower adds the tree to the margins of the rows it grew on; the rest go down the tree.
-    const grown = grower.grow(m, features, params.subsample >= 1);
+    const grown = grower.grow(m, features);
     const tree = grown.tree;
     trees.push(tree);
     if (m < n) {
       inSample.fill(0);
-      const ranges = grown.leafRanges;
-      for (let r = 0; r < ranges.length; r += 2)
-        for (let k = ranges[r]; k < ranges[r + 1]; k++) inSample[rows[k]] = 1;
-      for (let i = 0; i < n; i++)
-        if (!inSample[i]) expNegMargin[i] *= Math.exp(-tree.value[leafOfBinnedRow(tree, data.bins, i * nF)]);
+      const fr = grown.finalRanges;
+      for (let r = 0; r < fr.length; r += 2) for (let k = fr[r]; k < fr[r + 1]; k++) inSample[rows[k]] = 1;
     }
+    const ranges = grown.leafRanges;
+    for (let j = 0; j < grown.leafNodes.length; j++) {
+      const v = tree.value[grown.leafNodes[j]];
+      for (let r = 4 * j; r < 4 * j + 4; r += 2) {
+        for (let k = ranges[r]; k < ranges[r + 1]; k++) {
+          margin[rows[k]] += v;
+          if (m < n) inSample[rows[k]] = 1;
+        }
+      }
+    }
+    if (m < n)
+      for (let i = 0; i < n; i++)
+        if (!inSample[i]) margin[i] += tree.value[leafOfBinnedRow(tree, data.bins, i * nF)];
     if (tracker.add(tree, round)) {
       onProgress?.(params.nRounds, params.nRounds);
       break;

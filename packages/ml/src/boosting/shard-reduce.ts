@@ -1,14 +1,16 @@
-import { type FeatureBinning, MISSING_BIN } from '../binning/bin-mapper.js';
-import { type Split, type SplitConstraints, searchFeature } from '../tree/split.js';
-import { type GradientPacking, PACKED_STRIDE, unpackFeature } from './gradient-packing.js';
+import type { FeatureBinning } from '../binning/bin-mapper.js';
+import { HIST_STRIDE, type Split, type SplitConstraints, searchFeature } from '../tree/split.js';
 import { MAX_SPLITS } from './shard-protocol.js';
+
+/** Offset of the missing-value bin's (g, h) pair inside a feature's histogram. */
+export const MISSING_PAIR = 2 * 255;
 
 /**
  * The second half of a boosting step, shared by both threads by features: add shard 1's new
- * packed histograms into shard 0's, derive the larger children's by subtraction (exact integer
- * arithmetic, see gradient-packing.ts), and search the nodes of the next level for their best
- * split. Each thread takes one half of the tree's features, so these steps no longer run on one
- * thread while the other waits; every cell gets the same arithmetic whichever thread does it.
+ * histograms into shard 0's, derive the larger children's by subtraction, and search the nodes
+ * of the next level for their best split. Each thread takes one half of the tree's features, so
+ * these steps no longer run on one thread while the other waits; every cell gets the same
+ * arithmetic as before, whichever thread does it.
  *
  * Layout of the shared blocks (Int32 `red`, Float64 `redF`): the counts and barrier words, the
  * merge list (slot, parent slot or -1), the search list (slot; G and H in `redF`) and each
@@ -47,9 +49,6 @@ export interface ReduceContext {
   readonly hist1: readonly Float64Array[];
   readonly binning: readonly FeatureBinning[];
   readonly params: SearchParams;
-  readonly packing: GradientPacking;
-  /** This thread's unpacked histogram of the node being searched (HIST_STRIDE layout). */
-  readonly unpacked: Float64Array;
   readonly red: Int32Array;
   readonly redF: Float64Array;
   readonly best: Split;
@@ -83,7 +82,7 @@ export const gainFloor = (p: SearchParams, h: number): number =>
 
 /** Run half `half` (0: the first ceil(n/2) features, 1: the rest) of the queued merges and searches. */
 export function shardReduce(c: ReduceContext, features: Int32Array, half: number): void {
-  const { hist0, hist1, binning, red, redF, best, packing, unpacked } = c;
+  const { hist0, hist1, binning, red, redF, best } = c;
   const mid = (features.length + 1) >> 1;
   const lo = half === 0 ? 0 : mid;
   const hi = half === 0 ? mid : features.length;
@@ -93,18 +92,20 @@ export function shardReduce(c: ReduceContext, features: Int32Array, half: number
     const b = hist1[red[RED.MERGES + 2 * k]];
     const parent = red[RED.MERGES + 2 * k + 1];
     for (let j = lo; j < hi; j++) {
-      const o = features[j] * PACKED_STRIDE;
-      const used = o + binning[features[j]].nBins;
+      const o = features[j] * HIST_STRIDE;
+      const used = o + 2 * binning[features[j]].nBins;
       for (let q = o; q < used; q++) a[q] += b[q];
-      a[o + MISSING_BIN] += b[o + MISSING_BIN];
+      a[o + MISSING_PAIR] += b[o + MISSING_PAIR];
+      a[o + MISSING_PAIR + 1] += b[o + MISSING_PAIR + 1];
     }
     if (parent < 0) continue;
     const ph = hist0[parent];
     for (let j = lo; j < hi; j++) {
-      const o = features[j] * PACKED_STRIDE;
-      const used = o + binning[features[j]].nBins;
+      const o = features[j] * HIST_STRIDE;
+      const used = o + 2 * binning[features[j]].nBins;
       for (let q = o; q < used; q++) ph[q] -= a[q];
-      ph[o + MISSING_BIN] -= a[o + MISSING_BIN];
+      ph[o + MISSING_PAIR] -= a[o + MISSING_PAIR];
+      ph[o + MISSING_PAIR + 1] -= a[o + MISSING_PAIR + 1];
     }
   }
   const nSearches = red[RED.N_SEARCHES];
@@ -114,11 +115,8 @@ export function shardReduce(c: ReduceContext, features: Int32Array, half: number
     const H = redF[2 * k + 1];
     best.gain = gainFloor(c.params, H);
     best.feature = -1;
-    for (let j = lo; j < hi; j++) {
-      const f = features[j];
-      unpackFeature(packing, hist, f, binning[f].nBins, unpacked);
-      searchFeature(unpacked, f, binning[f], G, H, c.params, best);
-    }
+    for (let j = lo; j < hi; j++)
+      searchFeature(hist, features[j], binning[features[j]], G, H, c.params, best);
     const r = RESULTS + RESULT_INTS * (2 * k + half);
     red[r] = best.feature;
     red[r + 1] = best.bin;

@@ -1,17 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { packedHistogramKernel } from '../tree/histogram-kernel.js';
-import { HIST_STRIDE } from '../tree/split.js';
-import { leafStep, type ShardMemory, type ShardSplit, shardLevel, shardRoot } from './shard-ops.js';
-import {
-  F64_LEAVES,
-  MIDS,
-  OP_EXIT,
-  OP_LEAVES,
-  OP_LEVEL,
-  OP_ROOT,
-  readSplits,
-  SLOT,
-} from './shard-protocol.js';
+import { histogramKernel } from '../tree/histogram-kernel.js';
+import { type ShardMemory, type ShardSplit, shardLevel, shardRoot } from './shard-ops.js';
+import { MIDS, OP_EXIT, OP_LEVEL, OP_ROOT, readSplits, SLOT } from './shard-protocol.js';
 import { RED, type ReduceContext, shardReduce } from './shard-reduce.js';
 import type { ShardWorkerInit } from './sharded-grower.js';
 
@@ -20,41 +10,39 @@ const init = workerData as ShardWorkerInit;
 const { ctl, f64 } = init;
 const n = init.data.nRows;
 const features = new Int32Array(256);
-const views = (buffer: SharedArrayBuffer) =>
-  Array.from(
-    { length: init.slots },
-    (_, k) => new Float64Array(buffer, 8 * init.histSize * k, init.histSize),
-  );
 const memory: ShardMemory = {
   data: init.data,
   rows: init.rows,
   og: init.og,
   oh: init.oh,
-  packed: init.packed,
-  expNegMargin: init.expNegMargin,
+  margin: init.margin,
   y: init.y,
-  hists: views(init.histBuffer),
+  hists: Array.from(
+    { length: init.slots },
+    (_, k) => new Float64Array(init.histBuffer, 8 * init.histSize * k, init.histSize),
+  ),
   scratch: new Uint32Array(n),
   side: new Uint8Array(256),
   features,
   kernel: () => {},
 };
+const views = (buffer: SharedArrayBuffer) =>
+  Array.from(
+    { length: init.slots },
+    (_, k) => new Float64Array(buffer, 8 * init.histSize * k, init.histSize),
+  );
 const { red } = init;
 const reduce: ReduceContext = {
   hist0: views(init.histBuffer0),
   hist1: memory.hists,
   binning: init.data.features,
   params: init.searchParams,
-  packing: init.packing,
-  unpacked: new Float64Array(init.data.nFeatures * HIST_STRIDE),
   red,
   redF: init.redF,
   best: { gain: 0, feature: -1, bin: 0, missingLeft: false, catBits: null, leftG: 0, leftH: 0 },
 };
 const splits: ShardSplit[] = [];
 const mids = new Int32Array(ctl.buffer, ctl.byteOffset + 4 * MIDS, ctl.length - MIDS);
-const leafRanges = ctl.subarray(SLOT.SPLITS);
-const leafSums = f64.subarray(F64_LEAVES);
 parentPort!.postMessage('ready');
 let last = 0;
 for (;;) {
@@ -67,19 +55,19 @@ for (;;) {
   const nFeat = ctl[SLOT.N_FEATURES];
   for (let k = 0; k < nFeat; k++) features[k] = ctl[SLOT.FEATURES + k];
   const fs = features.subarray(0, nFeat);
-  const m = { ...memory, features: fs, kernel: packedHistogramKernel(init.data.nFeatures, fs) };
+  const m = { ...memory, features: fs, kernel: histogramKernel(init.data.nFeatures, fs, true) };
   if (op === OP_ROOT) {
-    shardRoot(m, ctl[SLOT.A], ctl[SLOT.B], ctl[SLOT.D] === 1, f64[0], init.packing, ctl[SLOT.C]);
+    const [G, H] = shardRoot(m, ctl[SLOT.A], ctl[SLOT.B], f64[0], ctl[SLOT.C]);
+    f64[1] = G;
+    f64[2] = H;
   } else if (op === OP_LEVEL) {
-    shardLevel(m, readSplits(ctl, ctl[SLOT.A], splits), mids);
+    shardLevel(m, readSplits(ctl, f64, ctl[SLOT.A], splits), mids);
     // Barrier: both shards built, then this thread's half of the merges and searches.
     Atomics.store(red, RED.BUILT1, seq);
     Atomics.notify(red, RED.BUILT1);
     while (Atomics.load(red, RED.BUILT0) !== seq)
       Atomics.wait(red, RED.BUILT0, Atomics.load(red, RED.BUILT0), 100);
     shardReduce(reduce, fs, 1);
-  } else if (op === OP_LEAVES) {
-    leafStep(m, leafRanges, ctl[SLOT.A], ctl[SLOT.B], init.searchParams.lambda, init.learningRate, leafSums);
   }
   Atomics.store(ctl, SLOT.DONE, seq);
   Atomics.notify(ctl, SLOT.DONE);

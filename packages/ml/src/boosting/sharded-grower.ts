@@ -1,33 +1,16 @@
 import { Worker } from 'node:worker_threads';
 import type { BinnedData } from '../binning/bin-mapper.js';
-import { MISSING_BIN } from '../binning/bin-mapper.js';
-import { packedHistogramKernel } from '../tree/histogram-kernel.js';
+import { histogramKernel } from '../tree/histogram-kernel.js';
 import { HIST_STRIDE, type Split, searchFeature } from '../tree/split.js';
 import type { Tree } from '../tree/tree.js';
 import { TreeBuilder } from '../tree/tree-builder.js';
 import { workerUrl } from '../util/worker-url.js';
-import {
-  type GradientPacking,
-  gradientPacking,
-  PACKED_STRIDE,
-  packedHessian,
-  unpackFeature,
-} from './gradient-packing.js';
-import {
-  leafStep,
-  leafWeight,
-  type ShardMemory,
-  type ShardSplit,
-  shardLevel,
-  shardRoot,
-} from './shard-ops.js';
+import { type ShardMemory, type ShardSplit, shardLevel, shardRoot } from './shard-ops.js';
 import {
   controlBlockLength,
-  F64_LEAVES,
   F64_SLOTS,
   MIDS,
   OP_EXIT,
-  OP_LEAVES,
   OP_LEVEL,
   OP_ROOT,
   SLOT,
@@ -36,6 +19,7 @@ import {
 import {
   clearReduce,
   gainFloor,
+  MISSING_PAIR,
   queueMerge,
   queueSearch,
   RED,
@@ -48,7 +32,7 @@ import {
 
 export interface ShardedGrowParams extends SearchParams {
   readonly maxDepth: number;
-  readonly learningRate: number;
+  readonly leafValue: (g: number, h: number) => number;
   readonly scalePosWeight: number;
 }
 
@@ -58,9 +42,7 @@ export interface ShardWorkerInit {
   readonly rows: Uint32Array;
   readonly og: Float64Array;
   readonly oh: Float64Array;
-  readonly packed: Float64Array;
-  readonly packing: GradientPacking;
-  readonly expNegMargin: Float64Array;
+  readonly margin: Float64Array;
   readonly y: Uint8Array;
   readonly histBuffer: SharedArrayBuffer;
   /** Shard 0's histograms, which the worker's half of each reduce writes too. */
@@ -69,25 +51,23 @@ export interface ShardWorkerInit {
   readonly red: Int32Array;
   readonly redF: Float64Array;
   readonly searchParams: SearchParams;
-  readonly learningRate: number;
   readonly slots: number;
   readonly ctl: Int32Array;
   readonly f64: Float64Array;
 }
 
-/** A grown tree and, per leaf, the row ranges of both shards in `rows`. */
+/**
+ * A grown tree and, per leaf whose values are not yet in the margins, the row ranges of both
+ * shards in `rows`. Splits into leaves at the depth limit add their leaves' values to the margins
+ * as they are applied; their row ranges are listed in `finalRanges`.
+ */
 export interface ShardedTree {
   readonly tree: Tree;
   readonly leafNodes: number[];
   /** Four numbers a leaf: start0, end0, start1, end1. */
   readonly leafRanges: number[];
-}
-
-/** A tree's shape while it grows: per node id, its split and children (null, -1 for a leaf). */
-interface Shape {
-  split: (Split | null)[];
-  left: number[];
-  right: number[];
+  /** Four numbers a final split (start0, end0, start1, end1): rows already given their leaf values. */
+  readonly finalRanges: number[];
 }
 
 interface Node {
@@ -96,7 +76,6 @@ interface Node {
   e0: number;
   s1: number;
   e1: number;
-  /** Quantised gradient and hessian sums, as the split search sees them. */
   g: number;
   h: number;
   depth: number;
@@ -106,28 +85,20 @@ interface Node {
 }
 
 const sab = (bytes: number) => new SharedArrayBuffer(bytes);
-const score = (g: number, h: number, lambda: number): number => (g * g) / (h + lambda);
 
 /**
  * Grows boosting trees with the rows split in two shards, each partitioned and histogrammed on
  * its own (by a worker thread when one is available, else in turn on this thread). Adding the two
  * shards' histograms, the subtraction for the larger children and the next level's split search
  * are then shared by features between the two threads (shard-reduce.ts); split decisions and
- * bookkeeping stay on this thread. Histograms hold packed quantised gradients (gradient-packing.ts);
- * once the tree has its shape, its node values and covers are summed from the exact gradients.
- * The arithmetic is the same with one thread or two, so the model does not depend on the thread
- * count.
+ * bookkeeping stay on this thread. The arithmetic is the same with one thread or two, so the
+ * model does not depend on the thread count.
  */
 export class ShardedGrower {
   readonly rows: Uint32Array;
-  /** e^−margin of each row (see ShardMemory). */
-  readonly expNegMargin: Float64Array;
+  readonly margin: Float64Array;
   private readonly og: Float64Array;
   private readonly oh: Float64Array;
-  private readonly packed: Float64Array;
-  private readonly packing: GradientPacking;
-  /** This thread's unpacked histogram of the node being searched. */
-  private readonly unpacked: Float64Array;
   private readonly histSize: number;
   private readonly slots: number;
   private readonly hist0: Float64Array[];
@@ -156,11 +127,8 @@ export class ShardedGrower {
     this.rows = new Uint32Array(sab(4 * n));
     this.og = new Float64Array(sab(8 * n));
     this.oh = new Float64Array(sab(8 * n));
-    this.packed = new Float64Array(sab(8 * n));
-    this.expNegMargin = new Float64Array(sab(8 * n));
-    this.packing = gradientPacking(n, params.scalePosWeight);
-    this.unpacked = new Float64Array(data.nFeatures * HIST_STRIDE);
-    this.histSize = data.nFeatures * PACKED_STRIDE;
+    this.margin = new Float64Array(sab(8 * n));
+    this.histSize = data.nFeatures * HIST_STRIDE;
     this.slots = 2 ** params.maxDepth + 2;
     const slotViews = (buffer: SharedArrayBuffer) =>
       Array.from(
@@ -178,8 +146,7 @@ export class ShardedGrower {
       rows: this.rows,
       og: this.og,
       oh: this.oh,
-      packed: this.packed,
-      expNegMargin: this.expNegMargin,
+      margin: this.margin,
       y,
       hists,
       scratch: new Uint32Array(n),
@@ -195,8 +162,6 @@ export class ShardedGrower {
       hist1: this.hist1,
       binning: data.features,
       params,
-      packing: this.packing,
-      unpacked: this.unpacked,
       red: this.red,
       redF: this.redF,
       best: { gain: 0, feature: -1, bin: 0, missingLeft: false, catBits: null, leftG: 0, leftH: 0 },
@@ -210,9 +175,7 @@ export class ShardedGrower {
       rows: this.rows,
       og: this.og,
       oh: this.oh,
-      packed: this.packed,
-      packing: this.packing,
-      expNegMargin: this.expNegMargin,
+      margin: this.margin,
       y: this.y,
       histBuffer: this.histBuffer1,
       histBuffer0: this.histBuffer0,
@@ -225,7 +188,6 @@ export class ShardedGrower {
         maxCatOneHot: this.params.maxCatOneHot,
         minSplitGain: this.params.minSplitGain,
       },
-      learningRate: this.params.learningRate,
       slots: this.slots,
       ctl: this.ctl,
       f64: this.f64,
@@ -266,38 +228,41 @@ export class ShardedGrower {
   }
 
   /**
-   * Grow one tree on the first `m` entries of `rows` (the caller fills them with a subsample;
-   * with `allRows`, the shards put every row in order themselves), using features `features`
-   * (sorted), and add its leaf values to the margins of those rows.
+   * Grow one tree on the first `m` entries of `rows` (the caller fills them: all rows, or a
+   * subsample), using features `features` (sorted).
    */
-  grow(m: number, features: Int32Array, allRows: boolean): ShardedTree {
-    const { params, ctl, f64, red, redF, packing } = this;
+  grow(m: number, features: Int32Array): ShardedTree {
+    const { params, ctl, f64, red, redF } = this;
     const half = m >> 1;
     this.free.length = 0;
     for (let k = this.slots - 1; k >= 0; k--) this.free.push(k);
-    const kernel = packedHistogramKernel(this.data.nFeatures, features);
+    const kernel = histogramKernel(this.data.nFeatures, features, true);
     const m0 = { ...this.mem0, features, kernel };
     const m1 = { ...this.mem1, features, kernel };
     ctl[SLOT.N_FEATURES] = features.length;
     for (let k = 0; k < features.length; k++) ctl[SLOT.FEATURES + k] = features[k];
 
     const rootSlot = this.free.pop()!;
+    let G1 = 0;
+    let H1 = 0;
     ctl[SLOT.A] = half;
     ctl[SLOT.B] = m;
     ctl[SLOT.C] = rootSlot;
-    ctl[SLOT.D] = allRows ? 1 : 0;
     f64[0] = params.scalePosWeight;
-    const spw = params.scalePosWeight;
-    this.post(OP_ROOT, () => shardRoot(m1, half, m, allRows, spw, packing, rootSlot));
-    shardRoot(m0, 0, half, allRows, spw, packing, rootSlot);
+    this.post(OP_ROOT, () => ([G1, H1] = shardRoot(m1, half, m, params.scalePosWeight, rootSlot)));
+    const [G0, H0] = shardRoot(m0, 0, half, params.scalePosWeight, rootSlot);
     this.wait();
+    if (this.worker) {
+      G1 = f64[1];
+      H1 = f64[2];
+    }
     this.merge(rootSlot, features);
 
-    // The shape: per node id (in creation order), its split and children, or null for a leaf.
-    const shape: Shape = { split: [null], left: [-1], right: [-1] };
-    const [G, H] = this.quantisedTotals(this.hist0[rootSlot], features[0]);
+    const tb = new TreeBuilder(params.leafValue);
+    const G = G0 + G1;
+    const H = H0 + H1;
     const root: Node = {
-      id: 0,
+      id: tb.add(G, H),
       s0: 0,
       e0: half,
       s1: half,
@@ -310,6 +275,7 @@ export class ShardedGrower {
     };
     const leafNodes: number[] = [];
     const leafRanges: number[] = [];
+    const finalRanges: number[] = [];
     const leaf = (n: Node) => {
       leafNodes.push(n.id);
       leafRanges.push(n.s0, n.e0, n.s1, n.e1);
@@ -342,13 +308,14 @@ export class ShardedGrower {
           leaf(node);
           continue;
         }
-        const missing = this.hist0[node.slot][s.feature * PACKED_STRIDE + MISSING_BIN];
-        if (packedHessian(packing, missing) === 0) s.missingLeft = s.leftH >= node.h - s.leftH;
-        // Children split again need histograms: build the lighter one, subtract for the other.
-        // Children at the depth limit are leaves: their rows are only partitioned.
+        if (this.hist0[node.slot][s.feature * HIST_STRIDE + MISSING_PAIR + 1] === 0)
+          s.missingLeft = s.leftH >= node.h - s.leftH;
+        // The children split again need histograms: build the lighter one, subtract for the other.
         const needHist = node.depth + 1 < params.maxDepth;
+        const final = !needHist;
         const buildLeft = s.leftH <= node.h - s.leftH ? 1 : 0;
         const slot = needHist ? this.free.pop()! : -1;
+        if (!needHist) this.free.push(node.slot);
         if (needHist) {
           queueMerge(red, slot, node.slot);
           const rg = node.g - s.leftG;
@@ -360,10 +327,7 @@ export class ShardedGrower {
             s.leftH >= mcw2 ? queueSearch(red, redF, leftSlot, s.leftG, s.leftH) : -1,
             rh >= mcw2 ? queueSearch(red, redF, rightSlot, rg, rh) : -1,
           );
-        } else {
-          this.free.push(node.slot);
-          childTasks.push(-1, -1);
-        }
+        } else childTasks.push(-1, -1);
         const common = {
           feature: s.feature,
           bin: s.bin,
@@ -371,6 +335,9 @@ export class ShardedGrower {
           catBits: s.catBits,
           buildLeft,
           slot,
+          final,
+          leftValue: final ? params.leafValue(s.leftG, s.leftH) : 0,
+          rightValue: final ? params.leafValue(node.g - s.leftG, node.h - s.leftH) : 0,
         };
         splits0.push({ ...common, start: node.s0, end: node.e0 });
         splits1.push({ ...common, start: node.s1, end: node.e1 });
@@ -379,7 +346,7 @@ export class ShardedGrower {
       }
       if (splitNodes.length === 0) break;
       ctl[SLOT.A] = splits1.length;
-      writeSplits(ctl, splits1);
+      writeSplits(ctl, f64, splits1);
       this.post(OP_LEVEL, () => shardLevel(m1, splits1, this.mids1));
       shardLevel(m0, splits0, this.mids0);
       this.barrier();
@@ -390,88 +357,50 @@ export class ShardedGrower {
       for (let k = 0; k < splitNodes.length; k++) {
         const node = splitNodes[k];
         const s = chosen[k];
-        const leftId = shape.split.push(null, null) - 2;
-        shape.left.push(-1, -1);
-        shape.right.push(-1, -1);
-        shape.split[node.id] = s;
-        shape.left[node.id] = leftId;
-        shape.right[node.id] = leftId + 1;
-        const { slot, buildLeft } = splits0[k];
+        const depth = node.depth + 1;
+        const lg = s.leftG;
+        const lh = s.leftH;
+        const leftId = tb.add(lg, lh);
+        const rightId = tb.add(node.g - lg, node.h - lh);
+        tb.split(node.id, s, leftId, rightId, this.data);
+        if (splits0[k].final) {
+          finalRanges.push(node.s0, node.e0, node.s1, node.e1);
+          continue;
+        }
         const mid0 = this.mids0[k];
         const mid1 = this.mids1[k];
-        const child = (left: boolean, g: number, h: number): Node => ({
-          id: left ? leftId : leftId + 1,
-          s0: left ? node.s0 : mid0,
-          e0: left ? mid0 : node.e0,
-          s1: left ? node.s1 : mid1,
-          e1: left ? mid1 : node.e1,
-          g,
-          h,
-          depth: node.depth + 1,
-          slot: slot < 0 ? -1 : (buildLeft === 1) === left ? slot : node.slot,
-          task: childTasks[2 * k + (left ? 0 : 1)],
-        });
-        next.push(child(true, s.leftG, s.leftH), child(false, node.g - s.leftG, node.h - s.leftH));
+        const slot = splits0[k].slot;
+        const buildLeft = splits0[k].buildLeft === 1;
+        next.push(
+          {
+            id: leftId,
+            s0: node.s0,
+            e0: mid0,
+            s1: node.s1,
+            e1: mid1,
+            g: lg,
+            h: lh,
+            depth,
+            slot: buildLeft ? slot : node.slot,
+            task: childTasks[2 * k],
+          },
+          {
+            id: rightId,
+            s0: mid0,
+            e0: node.e0,
+            s1: mid1,
+            e1: node.e1,
+            g: node.g - lg,
+            h: node.h - lh,
+            depth,
+            slot: buildLeft ? node.slot : slot,
+            task: childTasks[2 * k + 1],
+          },
+        );
       }
       level = next;
     }
-    this.leaves(leafRanges);
-    return { tree: this.build(shape, leafNodes), leafNodes, leafRanges };
-  }
-
-  /**
-   * The leaf step on both threads, each taking whole leaves, about half the rows: exact sums
-   * into the f64 mailbox and leaf values into the margins.
-   */
-  private leaves(leafRanges: readonly number[]): void {
-    const { ctl, f64, params } = this;
-    const nLeaves = leafRanges.length / 4;
-    let total = 0;
-    for (let r = 0; r < leafRanges.length; r += 2) total += leafRanges[r + 1] - leafRanges[r];
-    let cut = 0;
-    for (let seen = 0; cut < nLeaves && 2 * seen < total; cut++)
-      seen +=
-        leafRanges[4 * cut + 1] - leafRanges[4 * cut] + leafRanges[4 * cut + 3] - leafRanges[4 * cut + 2];
-    for (let r = 0; r < leafRanges.length; r++) ctl[SLOT.SPLITS + r] = leafRanges[r];
-    ctl[SLOT.A] = cut;
-    ctl[SLOT.B] = nLeaves;
-    const sums = f64.subarray(F64_LEAVES);
-    const { lambda, learningRate: eta } = params;
-    this.post(OP_LEAVES, () => leafStep(this.mem1, leafRanges, cut, nLeaves, lambda, eta, sums));
-    leafStep(this.mem0, leafRanges, 0, cut, lambda, eta, sums);
-    this.wait();
-  }
-
-  /**
-   * The tree of a grown shape, with every node's value, cover and gain from the exact gradient
-   * sums: each leaf's from the leaf step, each split's its children's.
-   */
-  private build(shape: Shape, leafNodes: readonly number[]): Tree {
-    const n = shape.split.length;
-    const ge = new Float64Array(n);
-    const he = new Float64Array(n);
-    for (let j = 0; j < leafNodes.length; j++) {
-      ge[leafNodes[j]] = this.f64[F64_LEAVES + 2 * j];
-      he[leafNodes[j]] = this.f64[F64_LEAVES + 2 * j + 1];
-    }
-    // Children have larger ids than their parent.
-    for (let id = n - 1; id >= 0; id--) {
-      if (!shape.split[id]) continue;
-      ge[id] = ge[shape.left[id]] + ge[shape.right[id]];
-      he[id] = he[shape.left[id]] + he[shape.right[id]];
-    }
-    const { lambda, learningRate: eta } = this.params;
-    const tb = new TreeBuilder((g, h) => leafWeight(g, h, lambda, eta));
-    for (let id = 0; id < n; id++) tb.add(ge[id], he[id]);
-    for (let id = 0; id < n; id++) {
-      const s = shape.split[id];
-      if (!s) continue;
-      const l = shape.left[id];
-      const r = shape.right[id];
-      s.gain = score(ge[l], he[l], lambda) + score(ge[r], he[r], lambda) - score(ge[id], he[id], lambda);
-      tb.split(id, s, l, r, this.data);
-    }
-    return tb.build();
+    return { tree: tb.build(), leafNodes, leafRanges, finalRanges };
   }
 
   /** Signal that shard 0 has built and wait for shard 1 (the barrier before the shared reduce). */
@@ -490,15 +419,6 @@ export class ShardedGrower {
     return readSearch(this.red, this.redF, task, s) ? s : null;
   }
 
-  /** The quantised gradient and hessian totals of a packed histogram (all bins of one feature). */
-  private quantisedTotals(hist: Float64Array, f: number): [number, number] {
-    const o = f * PACKED_STRIDE;
-    let v = hist[o + MISSING_BIN];
-    for (let b = 0; b < this.data.features[f].nBins; b++) v += hist[o + b];
-    const qh = packedHessian(this.packing, v);
-    return [(v - qh) / this.packing.shift / this.packing.gScale, qh / this.packing.hScale];
-  }
-
   /** Best split of a node over all features on this thread (the root), or null. */
   private searchAll(hist: Float64Array, features: Int32Array, g: number, h: number): Split | null {
     const best: Split = {
@@ -511,24 +431,21 @@ export class ShardedGrower {
       leftH: 0,
     };
     best.gain = gainFloor(this.params, h);
-    for (let k = 0; k < features.length; k++) {
-      const f = features[k];
-      const fb = this.data.features[f];
-      unpackFeature(this.packing, hist, f, fb.nBins, this.unpacked);
-      searchFeature(this.unpacked, f, fb, g, h, this.params, best);
-    }
+    for (let k = 0; k < features.length; k++)
+      searchFeature(hist, features[k], this.data.features[features[k]], g, h, this.params, best);
     return best.feature >= 0 ? best : null;
   }
 
-  /** Add shard 1's packed histogram in `slot` into shard 0's. */
+  /** Add shard 1's histogram in `slot` into shard 0's. */
   private merge(slot: number, features: Int32Array): void {
     const a = this.hist0[slot];
     const b = this.hist1[slot];
     for (let j = 0; j < features.length; j++) {
-      const o = features[j] * PACKED_STRIDE;
-      const used = o + this.data.features[features[j]].nBins;
+      const o = features[j] * HIST_STRIDE;
+      const used = o + 2 * this.data.features[features[j]].nBins;
       for (let q = o; q < used; q++) a[q] += b[q];
-      a[o + MISSING_BIN] += b[o + MISSING_BIN];
+      a[o + MISSING_PAIR] += b[o + MISSING_PAIR];
+      a[o + MISSING_PAIR + 1] += b[o + MISSING_PAIR + 1];
     }
   }
 }
