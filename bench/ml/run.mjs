@@ -459,7 +459,7 @@ md.push(
   'Batch scoring: TS `predictEncoded` on pre-encoded rows, 1 thread; scikit-learn `predict_proba` on a prepared float32 array, n_jobs=2;',
 );
 md.push(
-  'XGBoost `inplace_predict` on the prepared DataFrame, 2 threads; best of 5 after warm-up (TS: the first, cold pass is listed below each table).',
+  'XGBoost `inplace_predict` on the prepared DataFrame, 2 threads; best of 15 after warm-up (TS: the first, cold pass is listed below each table).',
 );
 md.push('Single-row latency: TS `predictRow` on one pre-encoded');
 md.push(

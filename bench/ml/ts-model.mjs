@@ -9,7 +9,7 @@
 // Measures: training wall time (trainModel only, CSV loading excluded; best of --train-reps fits,
 // default 3, all kept in the JSON), AUC and log-loss on the
 // test file, batch scoring rows/s (encode once; the first, cold pass timed on its own; warm-up
-// passes; then best of 5 predictEncoded passes), single-row
+// passes; then best of 15 predictEncoded passes), single-row
 // latency (predictRow on one encoded row per call, median and p99 over 10,000 timed calls after
 // warm-up, cycling through the test rows), and the process's peak RSS over loading, the first
 // training and scoring (the extra timing-only fits come after it is read).
@@ -32,7 +32,7 @@ const { values: args } = parseArgs({
     spec: { type: 'string' },
     algorithm: { type: 'string' },
     'latency-calls': { type: 'string', default: '10000' },
-    'batch-reps': { type: 'string', default: '5' },
+    'batch-reps': { type: 'string', default: '15' },
     'train-reps': { type: 'string', default: '3' },
   },
 });

@@ -13,7 +13,7 @@ file, so both sides see the same features and the same category dictionaries:
   `category` dtype with the training dictionary as categories (unseen values become NaN).
 
 Measures, like bench/ml/ts-model.mjs: fit wall time (best of --train-reps fits, default 3), AUC and log-loss on the test file, batch
-scoring rows/s (best of 5; scikit-learn `predict_proba` on the prepared float32 array, XGBoost
+scoring rows/s (best of 15; scikit-learn `predict_proba` on the prepared float32 array, XGBoost
 `inplace_predict` on the prepared DataFrame — never cached DMatrix predictions), single-row latency
 (one-row calls, median and p99; this includes Python's per-call overhead, which is what a Python
 serving process pays), and peak RSS (getrusage ru_maxrss, read after the first fit and batch scoring, before the
@@ -115,7 +115,7 @@ def main() -> int:
     ap.add_argument("--model", choices=["rf", "xgb"], required=True)
     ap.add_argument("--latency-calls", type=int, default=2000)
     ap.add_argument("--latency-budget", type=float, default=10.0, help="seconds per latency variant")
-    ap.add_argument("--batch-reps", type=int, default=5)
+    ap.add_argument("--batch-reps", type=int, default=15)
     ap.add_argument("--train-reps", type=int, default=3, help="fits timed; the best is reported")
     args = ap.parse_args()
     with open(args.spec, encoding="utf-8") as fh:
