@@ -51,6 +51,27 @@ describe('BatchTreeExplainer', () => {
     }, 60_000);
   }
 
+  for (const kind of ['forest', 'boosting'] as const) {
+    it(`${kind}: off-thread, every row on the workers, with the same values and base`, async () => {
+      const model = kind === 'forest' ? forest : boosting;
+      const single = new TreeExplainer(model);
+      for (const threads of [1, 2]) {
+        const off = await BatchTreeExplainer.create(model, threads, { offThread: true });
+        explainers.push(off);
+        expect(off.local).toBeNull();
+        expect(off.threads).toBe(threads);
+        expect(off.expectedValue).toBe(single.expectedValue);
+        expect(off.outputSpace).toBe(single.outputSpace);
+        for (const n of [1, 7, 300]) {
+          const rows = encodeDataset(model, { ...held, nRows: n });
+          const got = await off.shapBatch(rows);
+          expect(Array.from(got)).toEqual(Array.from(single.shapBatch(rows)));
+          expect(off.outputOf(got)).toBe(single.outputOf(got));
+        }
+      }
+    }, 60_000);
+  }
+
   it('refuses work once closed', async () => {
     const e = await BatchTreeExplainer.create(boosting, 2);
     await e.close();

@@ -3,7 +3,7 @@ import type { ChurnModel } from '../model/model.js';
 import type { EncodedRows } from '../model/predict.js';
 import { modelToJson } from '../model/serialize.js';
 import { workerUrl } from '../util/worker-url.js';
-import { type ShapOutputSpace, TreeExplainer } from './tree-explainer.js';
+import { type ShapOutputSpace, shapBase, TreeExplainer } from './tree-explainer.js';
 
 /*
  * Batches of rows explained on two (or more) threads: every thread holds its own TreeExplainer
@@ -35,10 +35,20 @@ interface PendingShare {
   reject(err: Error): void;
 }
 
+/** Options of {@link BatchTreeExplainer.create}. */
+export interface BatchExplainerOptions {
+  /**
+   * Explain every row on the worker threads (`threads` of them) and none on this one: for a
+   * server, whose thread must keep answering while a large forest is explained (tens of ms).
+   */
+  readonly offThread?: boolean;
+}
+
 /**
  * Exact TreeSHAP of row batches with the rows shared between this thread and `threads − 1` worker
- * threads. Same values, output space and expected value as {@link TreeExplainer} (each row is
- * explained whole by one thread, so the values are bit-identical). Call {@link close} when done.
+ * threads (or only `threads` workers, off this thread). Same values, output space and expected
+ * value as {@link TreeExplainer} (each row is explained whole by one thread, so the values are
+ * bit-identical). Call {@link close} when done.
  *
  * @example
  * const explainer = await BatchTreeExplainer.create(model);
@@ -46,17 +56,25 @@ interface PendingShare {
  * await explainer.close();
  */
 export class BatchTreeExplainer {
-  readonly local: TreeExplainer;
+  /** This thread's explainer, or null off-thread. */
+  readonly local: TreeExplainer | null;
   readonly threads: number;
+  readonly nFeatures: number;
+  readonly outputSpace: ShapOutputSpace;
+  readonly expectedValue: number;
   private readonly workers: Worker[];
   private readonly pending = new Map<number, PendingShare>();
   private nextId = 0;
   private closed = false;
 
-  private constructor(local: TreeExplainer, workers: Worker[]) {
+  private constructor(model: ChurnModel, local: TreeExplainer | null, workers: Worker[]) {
     this.local = local;
     this.workers = workers;
-    this.threads = workers.length + 1;
+    this.threads = workers.length + (local ? 1 : 0);
+    this.nFeatures = model.binning.length;
+    const base = local ?? shapBase(model);
+    this.outputSpace = base.outputSpace;
+    this.expectedValue = base.expectedValue;
     for (const w of workers) {
       w.on('message', (id: number) => {
         this.pending.get(id)?.resolve();
@@ -69,17 +87,25 @@ export class BatchTreeExplainer {
     }
   }
 
-  /** Build the explainer on this thread and in `threads − 1` workers (default: 2 threads in all). */
-  static async create(model: ChurnModel, threads = 2): Promise<BatchTreeExplainer> {
+  /**
+   * Build the explainer on this thread and in `threads − 1` workers (default: 2 threads in all),
+   * or, off-thread, in `threads` workers only.
+   */
+  static async create(
+    model: ChurnModel,
+    threads = 2,
+    options: BatchExplainerOptions = {},
+  ): Promise<BatchTreeExplainer> {
     if (!(Number.isInteger(threads) && threads >= 1))
       throw new RangeError(`threads must be ≥ 1, got ${threads}`);
-    const init: BatchShareInit = { modelJson: threads > 1 ? modelToJson(model) : '' };
+    const nWorkers = options.offThread ? threads : threads - 1;
+    const init: BatchShareInit = { modelJson: nWorkers > 0 ? modelToJson(model) : '' };
     const workers = Array.from(
-      { length: threads - 1 },
+      { length: nWorkers },
       () => new Worker(workerUrl(import.meta.url, './batch-explainer-worker.js'), { workerData: init }),
     );
     // The workers build their explainers while this thread builds its own.
-    const local = new TreeExplainer(model);
+    const local = options.offThread ? null : new TreeExplainer(model);
     await Promise.all(
       workers.map(
         (w) =>
@@ -90,50 +116,45 @@ export class BatchTreeExplainer {
       ),
     );
     for (const w of workers) w.unref();
-    return new BatchTreeExplainer(local, workers);
-  }
-
-  get nFeatures(): number {
-    return this.local.nFeatures;
-  }
-  get outputSpace(): ShapOutputSpace {
-    return this.local.outputSpace;
-  }
-  get expectedValue(): number {
-    return this.local.expectedValue;
+    return new BatchTreeExplainer(model, local, workers);
   }
 
   /** SHAP values of encoded rows, row-major: value (i, f) at i · nFeatures + f. */
   async shapBatch(rows: EncodedRows): Promise<Float64Array> {
     if (this.closed) throw new Error('the explainer is closed');
-    const nF = this.local.nFeatures;
+    const nF = this.nFeatures;
     if (rows.nFeatures !== nF) throw new Error(`rows have ${rows.nFeatures} features, the model ${nF}`);
     const n = rows.nRows;
-    if (this.workers.length === 0 || n < MIN_PARALLEL_ROWS) return this.local.shapBatch(rows);
+    const { local } = this;
+    if (local && (this.workers.length === 0 || n < MIN_PARALLEL_ROWS)) return local.shapBatch(rows);
     const input = new SharedArrayBuffer(8 * n * nF);
     new Float64Array(input).set(rows.x.subarray(0, n * nF));
     const output = new SharedArrayBuffer(8 * n * nF);
+    // Shares in row order: this thread's first (when it takes one), then each worker's.
     const per = Math.ceil(n / this.threads);
+    const first = local ? 1 : 0;
     const done = this.workers.map((w, k) => {
-      const start = Math.min(n, (k + 1) * per);
-      const end = Math.min(n, (k + 2) * per);
+      const start = Math.min(n, (k + first) * per);
+      const end = Math.min(n, (k + first + 1) * per);
       const job: BatchShareJob = { id: this.nextId++, input, output, nFeatures: nF, start, end };
       return new Promise<void>((resolve, reject) => {
         this.pending.set(job.id, { resolve, reject });
         w.postMessage(job);
       });
     });
-    const mine = this.local.shapBatch({ ...rows, x: rows.x.subarray(0, per * nF), nRows: Math.min(per, n) });
+    const mine = local?.shapBatch({ ...rows, x: rows.x.subarray(0, per * nF), nRows: Math.min(per, n) });
     await Promise.all(done);
     const out = new Float64Array(n * nF);
     out.set(new Float64Array(output));
-    out.set(mine, 0);
+    if (mine) out.set(mine, 0);
     return out;
   }
 
   /** The model output the values of a row add up to: expectedValue + Σ values[offset..]. */
   outputOf(values: Float64Array, offset = 0): number {
-    return this.local.outputOf(values, offset);
+    let s = this.expectedValue;
+    for (let f = 0; f < this.nFeatures; f++) s += values[offset + f];
+    return s;
   }
 
   /** Stop the workers. */

@@ -10,6 +10,24 @@ import { treeExpectedValue } from './tree-paths.js';
 /** What a model's SHAP values add up to: the forest's probability or boosting's log-odds margin. */
 export type ShapOutputSpace = 'probability' | 'log-odds';
 
+/** What a model's SHAP values add up from, and each tree's weight in them. */
+export interface ShapBase {
+  readonly outputSpace: ShapOutputSpace;
+  /** The model output when no feature is known. */
+  readonly expectedValue: number;
+  /** Weight of one tree's values: 1 / trees for a forest, 1 for boosting. */
+  readonly scale: number;
+}
+
+/** A model's output space and expected value, without the per-model precomputation of an explainer. */
+export function shapBase(model: ChurnModel): ShapBase {
+  const forest = model.algorithm === 'random-forest';
+  const scale = forest && model.trees.length > 0 ? 1 / model.trees.length : 1;
+  let expectedValue = forest ? 0 : model.baseMargin;
+  for (const t of model.trees) expectedValue += scale * treeExpectedValue(t);
+  return { outputSpace: forest ? 'probability' : 'log-odds', expectedValue, scale };
+}
+
 /** Trees up to this many nodes get compiled leaf tables (when their paths have few features). */
 const TABLE_MAX_NODES = 256;
 
@@ -49,22 +67,20 @@ export class TreeExplainer {
     this.model = model;
     this.featureNames = model.binning.map((b) => b.name);
     this.nFeatures = model.binning.length;
-    const forest = model.algorithm === 'random-forest';
-    this.outputSpace = forest ? 'probability' : 'log-odds';
-    this.scale = forest && model.trees.length > 0 ? 1 / model.trees.length : 1;
-    let expected = forest ? 0 : model.baseMargin;
+    const base = shapBase(model);
+    this.outputSpace = base.outputSpace;
+    this.scale = base.scale;
+    this.expectedValue = base.expectedValue;
     const shallow: Tree[] = [];
     const shallowTables: LeafTable[][] = [];
     const deep: Tree[] = [];
     for (const t of model.trees) {
-      expected += this.scale * treeExpectedValue(t);
       const tables = t.nNodes <= TABLE_MAX_NODES ? buildLeafTables(t, this.scale) : null;
       if (tables) {
         shallow.push(t);
         shallowTables.push(tables);
       } else deep.push(t);
     }
-    this.expectedValue = expected;
     this.tables = shallow.length > 0 ? compileLeafTables(shallow, shallowTables) : [];
     this.deep = new ClosingTreeShap(deep, this.nFeatures);
     this.deepCount = deep.length;

@@ -104,7 +104,7 @@ export async function predictionRoutes(app: FastifyInstance, ctx: AppContext): P
       if (!snap) throw new ChurnError('CHURN_ERR_UNAVAILABLE', 'no model is loaded');
       const { customer_id, features } = request.body;
       const scorer = snap.strategy.route(customer_id);
-      const s = request.query.explain === 'true' ? scorer.explain(features) : scorer.score(features);
+      const s = request.query.explain === 'true' ? await scorer.explain(features) : scorer.score(features);
       if (snap.stats) routing.shadow(snap, features, s);
       const predictionId = randomUUID();
       const version = scorer.version;

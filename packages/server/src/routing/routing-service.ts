@@ -22,6 +22,9 @@ import {
 import { buildStrategy } from './strategies.js';
 import type { RoutingStrategy } from './strategy.js';
 
+/** How long a scorer dropped from the routing state stays usable by requests already holding it. */
+const SCORER_CLOSE_GRACE_MS = 60_000;
+
 /** An applied routing state: immutable, with its strategy's scorers loaded and warm. */
 export interface RoutingSnapshot extends RoutingState {
   readonly strategy: RoutingStrategy;
@@ -249,6 +252,9 @@ export class RoutingService {
     this.timer = null;
     await this.options.notifier.close();
     await this.applying;
+    const scorers = [...this.scorers.values()];
+    this.scorers.clear();
+    await Promise.all(scorers.map((p) => p.then((s) => s.close()).catch(() => {})));
   }
 
   private async commit(state: RoutingState): Promise<RoutingSnapshot> {
@@ -279,7 +285,12 @@ export class RoutingService {
       this.current = snap;
       // Keep the previous state's scorers too: a rollback is then as instant as a switch.
       const keep = new Set([...versions, ...(cur ? specVersions(cur.spec) : [])]);
-      for (const v of this.scorers.keys()) if (!keep.has(v)) this.scorers.delete(v);
+      for (const [v, p] of this.scorers) {
+        if (keep.has(v)) continue;
+        this.scorers.delete(v);
+        // Requests that took the old snapshot may still be explaining with it: close it later.
+        setTimeout(() => void p.then((s) => s.close()).catch(() => {}), SCORER_CLOSE_GRACE_MS).unref();
+      }
       this.options.log?.info(
         { generation: snap.generation, ...snap.spec, by: snap.updatedBy },
         'routing state applied',

@@ -1,4 +1,5 @@
 import {
+  BatchTreeExplainer,
   type ChurnModel,
   DEFAULT_RISK_THRESHOLDS,
   FRICTION_FEATURES,
@@ -10,7 +11,6 @@ import {
   type RiskLevel,
   recommend,
   riskLevel,
-  TreeExplainer,
   warmUp,
 } from '@churn/ml';
 
@@ -47,8 +47,12 @@ export interface Explanation {
 export class Scorer {
   private readonly categoryIndex: (Map<string, number> | null)[];
   private readonly x: Float64Array;
-  /** Built on the first explanation request (a boosting model's tables take a moment). */
-  private explainer: TreeExplainer | null = null;
+  /**
+   * A worker thread that explains this model's rows, started on the first explanation request:
+   * one row of the 100-tree forest takes tens of milliseconds, during which this thread keeps
+   * serving.
+   */
+  private explainer: Promise<BatchTreeExplainer> | null = null;
   /** Model positions of the friction features (failed payments, open tickets). */
   private readonly frictions: number[];
   private readonly reasons: ReasonWriter;
@@ -77,15 +81,22 @@ export class Scorer {
    * Score and explain a customer: SHAP values, the top reasons raising and lowering the risk, and
    * recommendations driven by those reasons.
    */
-  explain(features: FeatureValues): Score & { explanation: Explanation } {
+  async explain(features: FeatureValues): Promise<Score & { explanation: Explanation }> {
     const s = this.score(features);
-    this.explainer ??= new TreeExplainer(this.model);
-    const ex = this.explainer;
-    const phi = ex.shap(this.x, 0);
+    // The row is copied: other requests reuse this.x while the worker explains.
+    const x = Float64Array.from(this.x);
+    const ex = await this.explainerThread();
+    const phi = await ex.shapBatch({
+      x,
+      nRows: 1,
+      nFeatures: x.length,
+      missingRows: 0,
+      unseenCategories: {},
+    });
     const { model } = this;
     const names = model.binning.map((b) => b.name);
     const byName = (v: Float64Array) => Object.fromEntries(names.map((n, f) => [n, v[f]]));
-    const reasons = this.reasons.top(this.x, 0, phi, 3);
+    const reasons = this.reasons.top(x, 0, phi, 3);
     const explanation: Explanation = {
       output_space: ex.outputSpace,
       base_value: ex.expectedValue,
@@ -96,6 +107,25 @@ export class Scorer {
       reasons,
     };
     return { ...s, recommendations: recommend(s.riskLevel, reasons.raising), explanation };
+  }
+
+  /** Stop the explanation thread, if one was started. */
+  async close(): Promise<void> {
+    const ex = this.explainer;
+    this.explainer = null;
+    await (await ex?.catch(() => null))?.close();
+  }
+
+  private explainerThread(): Promise<BatchTreeExplainer> {
+    if (!this.explainer) {
+      const p = BatchTreeExplainer.create(this.model, 1, { offThread: true });
+      // A thread that failed to start is tried again on the next request.
+      p.catch(() => {
+        if (this.explainer === p) this.explainer = null;
+      });
+      this.explainer = p;
+    }
+    return this.explainer;
   }
 
   score(features: FeatureValues): Score {

@@ -102,6 +102,29 @@ describe('POST /v1/predictions', () => {
     expect([bad.statusCode, bad.json().error.details[0].path]).toEqual([400, '/querystring/explain']);
   });
 
+  it('explains concurrent requests each on its own row (explanations run on a worker thread)', async () => {
+    const answers = await Promise.all(
+      [1, 2, 3, 4].map((i) =>
+        app.inject({
+          method: 'POST',
+          url: '/v1/predictions?explain=true',
+          headers: auth,
+          payload: { customer_id: `cus_c${i}`, features: records[10 + i] },
+        }),
+      ),
+    );
+    const probabilities = new Set<number>();
+    for (const res of answers) {
+      expect(res.statusCode).toBe(200);
+      const { explanation, churn_probability } = res.json();
+      const values = Object.values(explanation.values) as number[];
+      const margin = explanation.base_value + values.reduce((a, b) => a + b, 0);
+      expect(1 / (1 + Math.exp(-margin))).toBeCloseTo(churn_probability, 9);
+      probabilities.add(churn_probability);
+    }
+    expect(probabilities.size).toBe(4);
+  });
+
   it('scores an unknown category and a null value, and flags them', async () => {
     const res = await predict({
       customer_id: 'cus_2',
