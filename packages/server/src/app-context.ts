@@ -13,6 +13,7 @@ import { DatasetStore, TrainingService } from './jobs/index.js';
 import {
   configuredAlerts,
   type PerformanceMonitoring,
+  performanceTrackerConsumer,
   startPerformanceMonitoring,
 } from './monitoring/index.js';
 import { type Monitors, startMonitors } from './monitors/index.js';
@@ -95,6 +96,7 @@ export async function createAppContext(options: ContextOptions): Promise<AppCont
     log.error({ err }, 'prediction log flush failed'),
   );
   const performance = startPerformanceMonitoring(monitoringDeps, alerts);
+  events.start('performance-tracker', performanceTrackerConsumer(performance.job, events.topics));
   const flushPredictions = async () => {
     await predictionLog.flush();
     await events.bus.flush();

@@ -9,6 +9,7 @@ export {
   WINDOW_MS,
   type WindowName,
 } from './performance.js';
+export { PERFORMANCE_TRACKER_GROUP, performanceTrackerConsumer } from './performance-consumer.js';
 export {
   configuredAlerts,
   type MonitoringDeps,

@@ -161,6 +161,8 @@ export interface SnapshotJobOptions {
   /** Handed every run's reports (the retraining policy plugs in here). */
   readonly onSnapshot?: (reports: readonly PerformanceReport[]) => void | Promise<void>;
   readonly onError?: (err: unknown) => void;
+  /** Least time between the end of a run and a run asked for by {@link requestRun} (default 10 s). */
+  readonly minGapMs?: number;
 }
 
 /**
@@ -173,6 +175,9 @@ export class PerformanceSnapshotJob {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> = Promise.resolve();
   private busy = false;
+  /** A run asked for by requestRun, waiting for its turn. */
+  private requested: NodeJS.Timeout | null = null;
+  private lastEnd = 0;
   private readonly windows: readonly Exclude<WindowName, 'custom'>[];
   private readonly listeners: ((reports: readonly PerformanceReport[]) => void | Promise<void>)[] = [];
 
@@ -203,10 +208,28 @@ export class PerformanceSnapshotJob {
     this.timer.unref();
   }
 
+  /**
+   * A run soon, because the data changed (outcomes arrived): now if the last run ended at least
+   * `minGapMs` ago, else once it has; requests while one waits or runs make one more run at most.
+   * Nothing when snapshots are off (intervalMs 0).
+   */
+  requestRun(): void {
+    if (this.requested || this.options.intervalMs <= 0) return;
+    const wait = Math.max(0, this.lastEnd + (this.options.minGapMs ?? 10_000) - Date.now());
+    this.requested = setTimeout(() => {
+      this.requested = null;
+      if (this.busy) return void this.requestRun();
+      this.running = this.runOnce().catch((err) => this.options.onError?.(err));
+    }, wait);
+    this.requested.unref();
+  }
+
   /** Stop the timer and wait for a run under way. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    if (this.requested) clearTimeout(this.requested);
+    this.requested = null;
     await this.running;
   }
 
@@ -236,6 +259,7 @@ export class PerformanceSnapshotJob {
       return reports;
     } finally {
       this.busy = false;
+      this.lastEnd = Date.now();
     }
   }
 
