@@ -12,7 +12,7 @@ import {
 } from '../events/index.js';
 import { type MonitorMetrics, SEVERITY_LEVEL } from './metrics.js';
 import type { MonitoredModels } from './model-cache.js';
-import { encodeFeatures, type MonitoredModel } from './monitored-model.js';
+import { encodeFeatures, type ImportanceSource, type MonitoredModel } from './monitored-model.js';
 import type { DriftReportStore, StoredDriftReport, WindowKind } from './stores.js';
 import { BoundedTimeWindow, RecentIds } from './windows.js';
 
@@ -29,14 +29,14 @@ export interface DriftAlertPayload {
     readonly name: string;
     readonly p_adjusted: number;
     readonly effect: number;
-    /** Share of the model's importance, 0–1 (by split gain, see `importance_source`). */
+    /** Share of the model's importance, 0–1 (by mean |SHAP| or split gain, see `importance_source`). */
     readonly importance?: number;
   }[];
   /** The window checked: the last N rows (`count`) or the rows of the last T seconds (`time`). */
   readonly window: WindowKind;
   readonly rows: number;
   readonly summary: string;
-  readonly importance_source: 'gain';
+  readonly importance_source: ImportanceSource;
   readonly report_id: number;
 }
 

@@ -33,8 +33,10 @@ export { MonitoredModels } from './model-cache.js';
 export {
   encodeFeatures,
   type FeatureLayout,
+  type ImportanceSource,
   type MonitoredModel,
   monitoredModel,
+  useShapImportance,
 } from './monitored-model.js';
 export {
   OUTLIER_MONITOR_GROUP,

@@ -1,6 +1,6 @@
 import { ChurnError } from '../errors/index.js';
 import type { ModelRegistry } from '../registry/index.js';
-import { type MonitoredModel, monitoredModel } from './monitored-model.js';
+import { type MonitoredModel, monitoredModel, useShapImportance } from './monitored-model.js';
 
 /** How long "this version is not registered" is remembered before the registry is asked again. */
 const NOT_FOUND_TTL_MS = 30_000;
@@ -29,7 +29,12 @@ export class MonitoredModels {
       return `/payload/model_version: model version ${version} is not registered`;
     let p = this.loaded.get(version);
     if (!p) {
-      p = this.registry.load(version).then((m) => monitoredModel(version, m));
+      p = this.registry.load(version).then((m) => {
+        const monitored = monitoredModel(version, m);
+        // In the background; the drift monitor weighs by gain until it is done.
+        useShapImportance(monitored, m).catch(() => {});
+        return monitored;
+      });
       this.loaded.set(version, p);
     }
     try {
