@@ -17,12 +17,7 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import {
-  CUSTOMER_SCHEMA,
-  datasetRows,
-  generateCustomers,
-  trainModel,
-} from '../../packages/ml/dist/index.js';
+import { CUSTOMER_SCHEMA, datasetRows, generateCustomers, trainModel } from '../../packages/ml/dist/index.js';
 import { closeAppContext, createAppContext } from '../../packages/server/dist/app-context.js';
 import { loadConfig } from '../../packages/server/dist/config/index.js';
 import { migrate, openPglite, openPostgres } from '../../packages/server/dist/db/index.js';
