@@ -6,13 +6,13 @@ import {
   EVENT_TYPES,
   type EventEnvelope,
   type HandlerResult,
-  predictionFromEvent,
   type Subscription,
   type Topics,
 } from '../events/index.js';
 import { type MonitorMetrics, SEVERITY_LEVEL } from './metrics.js';
 import type { MonitoredModels } from './model-cache.js';
-import { encodeFeatures, type ImportanceSource, type MonitoredModel } from './monitored-model.js';
+import type { ImportanceSource, MonitoredModel } from './monitored-model.js';
+import { forEachPrediction } from './prediction-batch.js';
 import type { DriftReportStore, StoredDriftReport, WindowKind } from './stores.js';
 import { BoundedTimeWindow, RecentIds } from './windows.js';
 
@@ -127,37 +127,20 @@ export class DriftMonitor {
 
   /** Handle one batch of events (what the subscription's handler runs). */
   async handle(batch: readonly EventEnvelope[]): Promise<HandlerResult> {
-    const rejected: { event: EventEnvelope; reason: string }[] = [];
     const touched = new Set<VersionState>();
-    for (const e of batch) {
-      if (e.type !== EVENT_TYPES.predictionScored) continue;
-      const p = predictionFromEvent(e);
-      if (typeof p === 'string') {
-        rejected.push({ event: e, reason: p });
-        continue;
-      }
-      // The known version's state synchronously: no promise per event on the hot path.
-      const state = this.states.get(p.modelVersion) ?? (await this.state(p.modelVersion));
-      if (typeof state === 'string') {
-        rejected.push({ event: e, reason: state });
-        continue;
-      }
-      if (!state) continue;
-      const problem = encodeFeatures(state.model.layout, p.features, state.row, state.unseen);
-      if (problem) {
-        rejected.push({ event: e, reason: problem });
-        continue;
-      }
-      if (!state.seen.add(p.predictionId)) continue;
-      state.count.push(state.row);
-      state.time.push(p.servedAt?.getTime() ?? this.now(), state.row);
-      state.sinceTimeCheck++;
-      touched.add(state);
-      if (++state.sinceCheck >= this.o.checkEvery) {
+    const rejected = await forEachPrediction(
+      batch,
+      { states: this.states, load: (v) => this.state(v), buffers: (s) => s },
+      (p, state) => {
+        state.count.push(state.row);
+        state.time.push(p.servedAt?.getTime() ?? this.now(), state.row);
+        state.sinceTimeCheck++;
+        touched.add(state);
+        if (++state.sinceCheck < this.o.checkEvery) return;
         state.sinceCheck = 0;
-        await this.check(state, 'count');
-      }
-    }
+        return this.check(state, 'count').then(() => {});
+      },
+    );
     for (const s of touched) if (this.timeCheckDue(s)) await this.check(s, 'time');
     return { rejected };
   }

@@ -6,14 +6,14 @@ import {
   EVENT_TYPES,
   type EventEnvelope,
   type HandlerResult,
-  predictionFromEvent,
   type Subscription,
   type Topics,
 } from '../events/index.js';
 import type { LoggedPrediction } from '../scoring/index.js';
 import type { MonitorMetrics } from './metrics.js';
 import type { MonitoredModels } from './model-cache.js';
-import { encodeFeatures, type FeatureLayout, type MonitoredModel } from './monitored-model.js';
+import type { FeatureLayout, MonitoredModel } from './monitored-model.js';
+import { forEachPrediction } from './prediction-batch.js';
 import type { NewOutlier, OutlierStore } from './stores.js';
 import { RecentIds } from './windows.js';
 
@@ -88,35 +88,24 @@ export class OutlierMonitor {
   }
 
   async handle(batch: readonly EventEnvelope[]): Promise<HandlerResult> {
-    const rejected: { event: EventEnvelope; reason: string }[] = [];
     const byVersion = new Map<VersionState, Pending[]>();
-    for (const e of batch) {
-      if (e.type !== EVENT_TYPES.predictionScored) continue;
-      const p = predictionFromEvent(e);
-      if (typeof p === 'string') {
-        rejected.push({ event: e, reason: p });
-        continue;
-      }
-      // The known version's state synchronously: no promise per event on the hot path.
-      const state = this.states.get(p.modelVersion) ?? (await this.state(p.modelVersion));
-      if (typeof state === 'string') {
-        rejected.push({ event: e, reason: state });
-        continue;
-      }
-      if (!state) continue;
-      const layout = state.model.layout;
-      const row = new Float64Array(layout.features.length);
-      const unseen: (string | null)[] = new Array(layout.features.length);
-      const problem = encodeFeatures(layout, p.features, row, unseen);
-      if (problem) {
-        rejected.push({ event: e, reason: problem });
-        continue;
-      }
-      if (!state.seen.add(p.predictionId)) continue;
-      const list = byVersion.get(state) ?? [];
-      list.push({ p, row, unseen });
-      byVersion.set(state, list);
-    }
+    const rejected = await forEachPrediction(
+      batch,
+      {
+        states: this.states,
+        load: (v) => this.state(v),
+        // Rows are scored together after the walk: each keeps its own buffers.
+        buffers: (s) => ({
+          row: new Float64Array(s.model.layout.features.length),
+          unseen: new Array(s.model.layout.features.length),
+        }),
+      },
+      (p, state, row, unseen) => {
+        const list = byVersion.get(state) ?? [];
+        list.push({ p, row, unseen });
+        byVersion.set(state, list);
+      },
+    );
     for (const [state, rows] of byVersion) await this.score(state, rows);
     return { rejected };
   }
