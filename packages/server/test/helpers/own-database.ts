@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { type Database, migrate, openPostgres } from '../../src/db/index.js';
 
 /** A PostgreSQL database of one test file's own on the shared test server. */
 export interface OwnDatabase {
@@ -42,4 +43,30 @@ export function ownDatabase(name: string, baseUrl = process.env.DATABASE_URL): O
     recreate: () => admin(dropSql, `CREATE DATABASE ${name}`),
     drop: () => admin(dropSql),
   };
+}
+
+/**
+ * A migrated PostgreSQL connection whose tables live in a schema of their own (dropped and created
+ * empty first) on the database `DATABASE_URL` points at: other suites on that database, some of
+ * which drop `public`, and this one cannot see each other's rows.
+ */
+export async function openOwnSchema(schema: string, baseUrl = process.env.DATABASE_URL): Promise<Database> {
+  if (!baseUrl)
+    throw new Error(
+      'DATABASE_URL is not set: run the integration tests through `npm test` (scripts/test.sh)',
+    );
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`not a plain schema name: ${schema}`);
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.query(`CREATE SCHEMA ${schema}`);
+  } finally {
+    await admin.end();
+  }
+  const scoped = new URL(baseUrl);
+  scoped.searchParams.set('options', `-c search_path=${schema}`);
+  const db = await openPostgres(scoped.toString());
+  await migrate(db);
+  return db;
 }
