@@ -13,7 +13,7 @@
 //                  so a self-check never overwrites the published results)
 //
 // Datasets: (a) generateCustomers(rows, seed 42) → bench/.work/gen-{train,test}.csv;
-// (b) Telco (../shared/data/telco_churn.csv from the repo root, else $CHURN_TELCO_CSV), shuffled
+// (b) Telco (data/telco_churn.csv in the repository, else $CHURN_TELCO_CSV), shuffled
 // with a fixed seed and split 80/20 → bench/.work/telco-{train,test}.csv.
 // Children: bench/ml/ts-model.mjs (one TS model), bench/python/ml_anchor.py (one anchor model),
 // bench/ml/ts-memcheck.mjs (1M-row training memory check). Each writes one JSON line.
@@ -170,16 +170,14 @@ async function prepareGenerated() {
 }
 
 function findTelco() {
-  const candidates = [join(root, '../shared/data/telco_churn.csv'), process.env.CHURN_TELCO_CSV].filter(
-    Boolean,
-  );
+  const candidates = [join(root, 'data/telco_churn.csv'), process.env.CHURN_TELCO_CSV].filter(Boolean);
   return candidates.find((p) => existsSync(p));
 }
 
 async function prepareTelco() {
   const src = findTelco();
   if (!src) {
-    log('Telco CSV not found (../shared/data/telco_churn.csv or $CHURN_TELCO_CSV): skipped');
+    log('Telco CSV not found (data/telco_churn.csv or $CHURN_TELCO_CSV): skipped');
     return null;
   }
   const text = readFileSync(src, 'utf8').replace(/^\uFEFF/, '');

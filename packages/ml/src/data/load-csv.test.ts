@@ -8,7 +8,7 @@ import type { TableSchema } from '../schema/feature-schema.js';
 import type { CategoricalColumn, Column, Dataset, NumericColumn } from './dataset.js';
 import { loadCsv } from './load-csv.js';
 
-const TELCO = fileURLToPath(new URL('../../../../../shared/data/telco_churn.csv', import.meta.url));
+const TELCO = fileURLToPath(new URL('../../../../data/telco_churn.csv', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'load-csv-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let fixtures = 0;
@@ -202,8 +202,8 @@ describe('loadCsv edge cases', () => {
 });
 
 describe('loadCsv on the real Telco churn file', () => {
-  it('finds the shared Telco file beside the repository', () => {
-    expect(existsSync(TELCO), `expected ${TELCO} (the shared data folder beside the repository)`).toBe(true);
+  it('finds the Telco file in the repository', () => {
+    expect(existsSync(TELCO), `expected ${TELCO} (data/ in the repository)`).toBe(true);
   });
 
   it('finds the id, the 11 blank TotalCharges and a 26.5% churn rate', async () => {

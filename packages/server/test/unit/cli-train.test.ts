@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Runs the built CLI the way a user does (`node packages/server/bin/churn.js …`), from the repo root.
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const BUILT_MAIN = join(ROOT, 'packages/server/dist/cli/main.js');
-const TELCO = '../shared/data/telco_churn.csv';
+const TELCO = 'data/telco_churn.csv';
 
 function churn(...args: string[]): SpawnSyncReturns<string> {
   const result = spawnSync(process.execPath, [join(ROOT, 'packages/server/bin/churn.js'), ...args], {
