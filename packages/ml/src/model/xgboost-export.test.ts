@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ParityOutput, XGBoostHarness } from '../../test/xgboost-harness.js';
 import type { Column, Dataset } from '../data/dataset.js';
+import { TreeExplainer } from '../explain/tree-explainer.js';
 import { CUSTOMER_SCHEMA } from '../schema/customer-schema.js';
 import { inferSchema } from '../schema/infer-schema.js';
 import { generateCustomers } from '../synth/index.js';
@@ -22,7 +23,8 @@ import {
 
 /*
  * Parity with the real XGBoost: export, load with the venv's xgboost (bench/python/xgb_parity.py),
- * and compare leaf indices and probabilities row by row. Needs Python + xgboost via
+ * and compare leaf indices and probabilities row by row (for the forest also pred_contribs against
+ * our TreeSHAP, which the export is meant to reproduce). Needs Python + xgboost via
  * scripts/pyenv.sh; when they are unavailable the suite fails (it does not skip).
  */
 
@@ -387,13 +389,6 @@ describe('exportXGBoostJson', () => {
     }
   });
 
-  it('refuses a random-forest model', () => {
-    const forest: ChurnModel = { ...customers, algorithm: 'random-forest' };
-    expect(() => exportXGBoostJson(forest)).toThrow(
-      /only gradient-boosting models can be exported to XGBoost/,
-    );
-  });
-
   it('predicts like XGBoost on held-out customers, split points, missing and unseen categories', () => {
     const heldOut = encodeDataset(customers, heldOutCustomers());
     expect(heldOut.missingRows).toBeGreaterThan(0);
@@ -471,5 +466,90 @@ describe('exportXGBoostJson', () => {
     const rows = concatRows(edge, thresholdProbes(small, edge));
     const out = xgb.run('small', small, rows, ['--leaves']);
     expectParity(small, rows, out);
+  });
+});
+
+describe('exportXGBoostJson of a random forest', () => {
+  let forest: ChurnModel;
+
+  beforeAll(async () => {
+    forest = await trainModel(generateCustomers({ rows: 3000, seed: 5 }), CUSTOMER_SCHEMA, {
+      algorithm: 'random-forest',
+      forest: { nTrees: 10, maxDepth: 8, threads: 1 },
+    });
+  });
+
+  /**
+   * Held-out customers (missing values, unseen categories) as float32. The split points
+   * themselves are probed on boosting above: both learners' splits are exported by the same code.
+   */
+  function float32Rows(): EncodedRows {
+    const rows = encodeDataset(forest, heldOutCustomers());
+    // XGBoost reads float32; the export's splits agree with ours on every float32 input.
+    for (let i = 0; i < rows.x.length; i++) rows.x[i] = Math.fround(rows.x[i]);
+    return rows;
+  }
+
+  it('writes the mean of the trees as a margin: no intercept, no logistic, weights / trees', () => {
+    const doc = exportXGBoostJson(forest);
+    const { learner } = doc;
+    expect(learner.objective.name).toBe('reg:squarederror');
+    expect(Number(learner.learner_model_param.base_score)).toBe(0);
+    const trees = learner.gradient_booster.model.trees;
+    const nTrees = forest.trees.length;
+    expect(trees).toHaveLength(nTrees);
+    forest.trees.forEach((t, k) => {
+      const x = trees[k];
+      for (let i = 0; i < t.nNodes; i++) {
+        expect(x.base_weights[i]).toBe(Math.fround(t.value[i] / nTrees));
+        // Bootstrap weights are small integers: float32 holds them exactly, so XGBoost's
+        // TreeSHAP weighs the branches as ours does.
+        expect(x.sum_hessian[i]).toBe(t.cover[i]);
+        if (t.feature[i] < 0) expect(x.split_conditions[i]).toBe(x.base_weights[i]);
+      }
+    });
+
+    // The exported leaves of a row add up to our probability (up to their float32 rounding).
+    const rows = float32Rows();
+    const ours = predictEncoded(forest, rows);
+    let worst = 0;
+    for (let i = 0; i < rows.nRows; i++) {
+      let sum = 0;
+      forest.trees.forEach((t, k) => {
+        sum += trees[k].split_conditions[leafOfRow(t, rows.x, i * rows.nFeatures)];
+      });
+      worst = Math.max(worst, Math.abs(sum - ours[i]));
+    }
+    expect(worst).toBeLessThan(1e-6);
+  });
+
+  it('predicts our probability and pred_contribs gives our SHAP values, in XGBoost', () => {
+    const rows = float32Rows();
+    expect(rows.missingRows).toBeGreaterThan(0);
+    expect(rows.unseenCategories.payment_method).toBeGreaterThan(0);
+    // reg:squarederror: XGBoost's prediction is the margin, which must be our probability.
+    const out = xgb.run('forest', forest, rows, ['--leaves', '--contribs']);
+    expectParity(forest, rows, out);
+
+    const explainer = new TreeExplainer(forest);
+    expect(explainer.outputSpace).toBe('probability');
+    const values = explainer.shapBatch(rows);
+    const nF = rows.nFeatures;
+    const contribs = out.contribs!;
+    expect(contribs).toHaveLength(rows.nRows);
+    let worst = 0;
+    let worstBias = 0;
+    let nonZero = 0;
+    for (let i = 0; i < rows.nRows; i++) {
+      expect(contribs[i]).toHaveLength(nF + 1);
+      for (let f = 0; f < nF; f++) {
+        worst = Math.max(worst, Math.abs(contribs[i][f] - values[i * nF + f]));
+        if (Math.abs(contribs[i][f]) > 1e-3) nonZero++;
+      }
+      worstBias = Math.max(worstBias, Math.abs(contribs[i][nF] - explainer.expectedValue));
+    }
+    expect(nonZero).toBeGreaterThan(rows.nRows * 5);
+    expect(worst).toBeLessThan(1e-5);
+    expect(worstBias).toBeLessThan(1e-5);
   });
 });

@@ -2,8 +2,16 @@ import type { Tree } from '../tree/tree.js';
 import type { ChurnModel } from './model.js';
 
 /*
- * Export a gradient-boosting ChurnModel as an XGBoost JSON model (`Booster.save_model('m.json')`
- * format), loadable with `xgboost.Booster().load_model(...)` from XGBoost 1.7 to 3.x.
+ * Export a ChurnModel as an XGBoost JSON model (`Booster.save_model('m.json')` format), loadable
+ * with `xgboost.Booster().load_model(...)` from XGBoost 1.7 to 3.x.
+ *
+ * - Gradient boosting becomes `binary:logistic`: the same trees, base_score = sigmoid(baseMargin);
+ *   XGBoost's margin is our log-odds and its prediction our probability.
+ * - A random forest becomes `reg:squarederror` with base_score 0 and every node weight divided by
+ *   the number of trees: XGBoost's output (its margin; there is no logistic) is then the mean of
+ *   the trees' positive-class fractions, our probability. The covers (bootstrap weights) go to
+ *   `sum_hessian` as boosting's hessian sums do, so `pred_contribs` (path-dependent TreeSHAP) gives
+ *   our forest SHAP values in probability space, and its bias column our expected value.
  *
  * Semantics, checked against the real library (see xgboost-export.test.ts and
  * bench/python/xgb_parity.py):
@@ -30,10 +38,11 @@ import type { ChurnModel } from './model.js';
  * - Missing values (and our unseen categories, encoded as NaN) follow `default_left`.
  * - Leaves: XGBoost keeps the leaf value in `split_conditions` (and `base_weights`) as float32 and
  *   sums the trees in float32, so predictions agree to ~1e-7 in probability, not bit for bit.
- * - Intercept: `base_score` is in probability space, sigmoid(baseMargin) rounded to float32, as a
- *   scalar string with at most 9 significant digits ("2.13E-1"). XGBoost 1.7/2.x write "5E-1" and
- *   3.x writes "[5E-1]" but reads both; 1.7 silently ignores (uses 0.5 for) the vector form and
- *   any string with more than 9 significant digits.
+ * - Intercept: `base_score` is in the objective's output space (boosting: sigmoid(baseMargin)
+ *   rounded to float32; forest: 0), as a scalar string with at most 9 significant digits
+ *   ("2.13E-1"). XGBoost 1.7/2.x write "5E-1" and 3.x writes "[5E-1]" but reads both; 1.7
+ *   silently ignores (uses 0.5 for) the vector form and any string with more than 9 significant
+ *   digits.
  * - Floats must be written as JSON numbers with a fraction or exponent (see
  *   {@link toXGBoostJsonString}); XGBoost rejects `0` where it expects a float.
  */
@@ -97,7 +106,8 @@ export interface XGBoostModelJson {
       readonly num_target: string;
     };
     readonly objective: {
-      readonly name: 'binary:logistic';
+      /** `binary:logistic` for gradient boosting, `reg:squarederror` for a random forest. */
+      readonly name: 'binary:logistic' | 'reg:squarederror';
       readonly reg_loss_param: { readonly scale_pos_weight: string };
     };
   };
@@ -177,7 +187,11 @@ function paramFloat(v: number): string {
   return f.toExponential(float32Digits(f) - 1).replace(/e\+?/, 'E');
 }
 
-function exportTree(model: ChurnModel, t: Tree, id: number): XGBoostTreeJson {
+/**
+ * One tree. Every node weight is divided by `averagedOver`, the number of trees the model's output
+ * averages (a forest's tree count; 1 for boosting, whose trees add up).
+ */
+function exportTree(model: ChurnModel, t: Tree, id: number, averagedOver: number): XGBoostTreeJson {
   const n = t.nNodes;
   const nF = model.binning.length;
   const where = (i: number): string => `tree ${id}, node ${i}`;
@@ -199,7 +213,7 @@ function exportTree(model: ChurnModel, t: Tree, id: number): XGBoostTreeJson {
     categories_sizes: [] as number[],
   };
   for (let i = 0; i < n; i++) {
-    out.base_weights[i] = f32Weight(t.value[i], where(i));
+    out.base_weights[i] = f32Weight(t.value[i] / averagedOver, where(i));
     out.sum_hessian[i] = f32Clamped(t.cover[i]);
     const f = t.feature[i];
     if (f < 0) {
@@ -259,18 +273,22 @@ function exportTree(model: ChurnModel, t: Tree, id: number): XGBoostTreeJson {
   };
 }
 
-/**
- * The model in XGBoost's JSON model format (binary:logistic, gbtree). Feature names and order are
- * the model's binning; categorical features are typed `c` and take the category index as input.
- * Throws for a random-forest model. Serialise it with {@link toXGBoostJsonString}, not
- * `JSON.stringify` (XGBoost needs whole-valued floats written as `1.0`).
- */
-export function exportXGBoostJson(model: ChurnModel): XGBoostModelJson {
-  if (model.algorithm !== 'gradient-boosting') {
-    throw new Error(
-      `only gradient-boosting models can be exported to XGBoost (this model is ${model.algorithm})`,
-    );
-  }
+/** What XGBoost applies on top of the trees' sum: the intercept (as parameter text) and the objective. */
+interface OutputSpace {
+  readonly baseScore: string;
+  readonly objective: XGBoostModelJson['learner']['objective'];
+}
+
+/** A forest averages probabilities: no intercept, no link function. */
+function forestOutput(): OutputSpace {
+  return {
+    baseScore: paramFloat(0),
+    objective: { name: 'reg:squarederror', reg_loss_param: { scale_pos_weight: paramFloat(1) } },
+  };
+}
+
+/** Boosting adds log-odds: intercept sigmoid(baseMargin) in probability space, then the logistic. */
+function boostingOutput(model: ChurnModel): OutputSpace {
   if (!Number.isFinite(model.baseMargin)) throw new Error(`base margin ${model.baseMargin} is not finite`);
   const baseScore = Math.fround(1 / (1 + Math.exp(-model.baseMargin)));
   if (!(baseScore > 0 && baseScore < 1)) {
@@ -279,8 +297,37 @@ export function exportXGBoostJson(model: ChurnModel): XGBoostModelJson {
         'XGBoost cannot represent it',
     );
   }
-  const nTrees = model.trees.length;
   const spw = model.training?.params?.scalePosWeight;
+  return {
+    baseScore: paramFloat(baseScore),
+    objective: {
+      name: 'binary:logistic',
+      reg_loss_param: { scale_pos_weight: paramFloat(typeof spw === 'number' && spw > 0 ? spw : 1) },
+    },
+  };
+}
+
+/**
+ * The model in XGBoost's JSON model format (gbtree). Gradient boosting is written as
+ * `binary:logistic` (XGBoost's prediction = our probability); a random forest as
+ * `reg:squarederror` with base_score 0 and node weights divided by the number of trees, so that
+ * XGBoost's output — a margin, no logistic — is our probability (the mean of the trees' positive
+ * fractions) and `pred_contribs` our forest SHAP values. Feature names and order are the model's
+ * binning; categorical features are typed `c` and take the category index as input. Serialise it
+ * with {@link toXGBoostJsonString}, not `JSON.stringify` (XGBoost needs whole-valued floats
+ * written as `1.0`).
+ *
+ * @example
+ * ```ts
+ * await writeFile('v1.xgb.json', toXGBoostJsonString(forest));
+ * // Python: b = xgb.Booster(); b.load_model('v1.xgb.json'); b.predict(dm)  →  churn probabilities
+ * ```
+ */
+export function exportXGBoostJson(model: ChurnModel): XGBoostModelJson {
+  const forest = model.algorithm === 'random-forest';
+  const nTrees = model.trees.length;
+  const averagedOver = forest ? nTrees : 1;
+  const { baseScore, objective } = forest ? forestOutput() : boostingOutput(model);
   return {
     learner: {
       attributes: {},
@@ -290,22 +337,19 @@ export function exportXGBoostJson(model: ChurnModel): XGBoostModelJson {
         name: 'gbtree',
         model: {
           gbtree_model_param: { num_parallel_tree: '1', num_trees: String(nTrees) },
-          trees: model.trees.map((t, i) => exportTree(model, t, i)),
+          trees: model.trees.map((t, i) => exportTree(model, t, i, averagedOver)),
           tree_info: new Array<number>(nTrees).fill(0),
           iteration_indptr: Array.from({ length: nTrees + 1 }, (_, i) => i),
         },
       },
       learner_model_param: {
-        base_score: paramFloat(baseScore),
+        base_score: baseScore,
         boost_from_average: '1',
         num_class: '0',
         num_feature: String(model.binning.length),
         num_target: '1',
       },
-      objective: {
-        name: 'binary:logistic',
-        reg_loss_param: { scale_pos_weight: paramFloat(typeof spw === 'number' && spw > 0 ? spw : 1) },
-      },
+      objective,
     },
     version: [...XGBOOST_EXPORT_VERSION],
   };

@@ -1,12 +1,11 @@
 import { toXGBoostJsonString, writeFileAtomic } from '@churn/ml';
-import { ChurnError } from '../../errors/index.js';
 import type { Command } from '../args.js';
 import { assertWritable, printResult } from '../io.js';
 import { readModelFile } from '../model-files.js';
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: "Export a gradient-boosting model to XGBoost's JSON model format (Booster.load_model).",
+  summary: "Export a model to XGBoost's JSON model format (Booster.load_model).",
   options: {
     model: { type: 'string', description: 'Model file', required: true, value: 'FILE' },
     format: {
@@ -23,21 +22,19 @@ export const exportCommand: Command = {
     const out = o.out as string;
     await assertWritable(out);
     const model = await readModelFile(o.model as string);
-    if (model.algorithm !== 'gradient-boosting') {
-      throw new ChurnError(
-        'CHURN_ERR_USAGE',
-        `only gradient-boosting models can be exported to XGBoost; this one is ${model.algorithm}`,
-      );
-    }
     await writeFileAtomic(out, toXGBoostJsonString(model));
     const features = model.binning.map((b) => ({
       name: b.name,
       type: b.kind,
       categories: b.kind === 'categorical' ? b.categories : undefined,
     }));
-    printResult(Boolean(o.json), { out, format: 'xgboost', trees: model.trees.length, features }, () =>
+    // A forest is written as a regression whose output (XGBoost's margin, no logistic) is the mean
+    // of the trees' positive fractions: the same churn probability as boosting's binary:logistic.
+    const objective = model.algorithm === 'random-forest' ? 'reg:squarederror' : 'binary:logistic';
+    const trees = model.trees.length;
+    printResult(Boolean(o.json), { out, format: 'xgboost', objective, trees, features }, () =>
       [
-        `wrote ${model.trees.length} trees in XGBoost JSON to ${out}`,
+        `wrote ${trees} trees in XGBoost JSON (${objective}; predict gives the churn probability) to ${out}`,
         'categorical features are read as category indices, in this order:',
         ...features.filter((f) => f.categories).map((f) => `  ${f.name}: ${f.categories!.join(', ')}`),
       ].join('\n'),
