@@ -1,12 +1,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { modelFromJson } from '../model/serialize.js';
 import type { BatchShareInit, BatchShareJob } from './batch-explainer.js';
 import { TreeExplainer } from './tree-explainer.js';
 
 // Worker entry: build the model's explainer once, then explain the rows of each share it is sent
 // (protocol in batch-explainer.ts), answering with the share's id.
-const { modelJson } = workerData as BatchShareInit;
-const explainer = new TreeExplainer(modelFromJson(modelJson));
+const { model } = workerData as BatchShareInit;
+const explainer = new TreeExplainer(model);
 parentPort!.on('message', (job: BatchShareJob) => {
   const nF = job.nFeatures;
   const n = job.end - job.start;

@@ -1,13 +1,12 @@
 import { Worker } from 'node:worker_threads';
 import type { ChurnModel } from '../model/model.js';
 import type { EncodedRows } from '../model/predict.js';
-import { modelToJson } from '../model/serialize.js';
 import { workerUrl } from '../util/worker-url.js';
 import { type ShapOutputSpace, shapBase, TreeExplainer } from './tree-explainer.js';
 
 /*
  * Batches of rows explained on two (or more) threads: every thread holds its own TreeExplainer
- * (built once, from the model file's JSON in the workers), the rows sit in shared memory, and each
+ * (built once, in the workers from a structured clone of the model), the rows sit in shared memory, and each
  * thread explains a consecutive share of them into a shared output. This thread takes the first
  * share itself, so a batch costs one message per worker.
  */
@@ -17,7 +16,12 @@ const MIN_PARALLEL_ROWS = 256;
 
 /** What a batch worker receives at start. */
 export interface BatchShareInit {
-  readonly modelJson: string;
+  /**
+   * The model itself, structured-cloned into the worker: its typed arrays are copied as they are,
+   * where a JSON text would cost the sender a string as large as the model file (and its garbage)
+   * and the worker a parse.
+   */
+  readonly model: ChurnModel;
 }
 
 /** One share of a batch: rows [start, end) of `input`, values to the same rows of `output`. */
@@ -99,7 +103,7 @@ export class BatchTreeExplainer {
     if (!(Number.isInteger(threads) && threads >= 1))
       throw new RangeError(`threads must be ≥ 1, got ${threads}`);
     const nWorkers = options.offThread ? threads : threads - 1;
-    const init: BatchShareInit = { modelJson: nWorkers > 0 ? modelToJson(model) : '' };
+    const init: BatchShareInit = { model };
     const workers = Array.from(
       { length: nWorkers },
       () => new Worker(workerUrl(import.meta.url, './batch-explainer-worker.js'), { workerData: init }),
