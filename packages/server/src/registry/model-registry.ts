@@ -52,6 +52,18 @@ interface Row extends Record<string, unknown> {
  * artifacts stored in the database beside them.
  */
 export class ModelRegistry {
+  /**
+   * Models loaded by this registry, by version, while anything still holds them. A version's
+   * artifact never changes, so the router's scorers, the monitors and the retraining
+   * orchestrator share one copy (the 100-tree forest is tens of MB of typed arrays, and parsing
+   * its artifact leaves about as much garbage) instead of each loading its own.
+   */
+  private readonly loaded = new Map<number, WeakRef<ChurnModel> | Promise<ChurnModel>>();
+  private readonly forget = new FinalizationRegistry<number>((version) => {
+    const entry = this.loaded.get(version);
+    if (entry instanceof WeakRef && entry.deref() === undefined) this.loaded.delete(version);
+  });
+
   constructor(private readonly db: Database) {}
 
   /** Register a trained model; returns its new version number. */
@@ -111,8 +123,28 @@ export class ModelRegistry {
     return toVersion(rows[0], await this.aliases());
   }
 
-  /** Load a version's model from its stored artifact. */
+  /**
+   * A version's model, from its stored artifact. Callers share the returned object: it must not
+   * be modified.
+   */
   async load(version: number): Promise<ChurnModel> {
+    const entry = this.loaded.get(version);
+    const held = entry instanceof WeakRef ? entry.deref() : entry;
+    if (held) return held;
+    const loading = this.loadArtifact(version);
+    this.loaded.set(version, loading);
+    try {
+      const model = await loading;
+      this.loaded.set(version, new WeakRef(model));
+      this.forget.register(model, version);
+      return model;
+    } catch (err) {
+      this.loaded.delete(version);
+      throw err;
+    }
+  }
+
+  private async loadArtifact(version: number): Promise<ChurnModel> {
     const rows = await this.db.query<{ artifact: string }>('SELECT artifact FROM models WHERE version = $1', [
       version,
     ]);
