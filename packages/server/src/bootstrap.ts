@@ -1,4 +1,4 @@
-import { CUSTOMER_SCHEMA, generateCustomers, takeRows, trainModel } from '@churn/ml';
+import { CUSTOMER_SCHEMA, generateCustomers, takeRows, trainModel, withShapImportance } from '@churn/ml';
 import type { Logger } from 'pino';
 import type { Database } from './db/index.js';
 import { ModelRegistry } from './registry/index.js';
@@ -21,12 +21,18 @@ export async function bootstrapModels(registry: ModelRegistry, log: Logger, rows
     all,
     Array.from({ length: rows }, (_, i) => i),
   );
-  const v1 = await trainModel(train, CUSTOMER_SCHEMA, { algorithm: 'random-forest' });
+  // With mean |SHAP| importance stored (for the drift monitor's weights), on two threads.
+  const v1 = await withShapImportance(
+    await trainModel(train, CUSTOMER_SCHEMA, { algorithm: 'random-forest' }),
+    {
+      threads: 2,
+    },
+  );
   const version1 = await registry.register(v1, { description: 'v1: Random Forest on generated customers' });
-  const v2 = await trainModel(train, CUSTOMER_SCHEMA, {
-    algorithm: 'gradient-boosting',
-    validationFraction: 0.1,
-  });
+  const v2 = await withShapImportance(
+    await trainModel(train, CUSTOMER_SCHEMA, { algorithm: 'gradient-boosting', validationFraction: 0.1 }),
+    { threads: 2 },
+  );
   const version2 = await registry.register(v2, {
     description: 'v2: gradient boosting on generated customers',
   });

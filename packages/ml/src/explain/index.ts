@@ -10,6 +10,7 @@ export * from './global.js';
 export * from './parallel-explainer.js';
 export * from './probability.js';
 export * from './schema-check.js';
+export * from './shap-importance.js';
 export * from './tree-explainer.js';
 export * from './tree-paths.js';
 export * from './tree-shap-recursive.js';

@@ -17,6 +17,11 @@ export interface FeatureImportance {
   /** Share of the total gain (sums to 1 over features). */
   readonly gain: number;
   readonly splits: number;
+  /**
+   * Mean |SHAP| over the first rows of the training reference (see `withShapImportance`), in the
+   * model's explanation space; absent unless that was computed when the model was made.
+   */
+  readonly meanAbsShap?: number;
 }
 
 /** Where a model came from: data, parameters, measurements. */

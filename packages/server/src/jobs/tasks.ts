@@ -14,6 +14,7 @@ import {
   parseCsvText,
   type TableSchema,
   trainModel,
+  withShapImportance,
 } from '@churn/ml';
 import { type ModelLineage, modelLineage } from '../registry/index.js';
 import { type GeneratedDatasetSpec, type TrainingParams, trainOptions } from './training-request.js';
@@ -170,12 +171,15 @@ export async function trainFromCsv(
   const { dataset, schema } = await load(csv, { target: task.target, positiveLabel: task.positiveLabel });
   progress('binning features', 0.1);
   const unit = task.algorithm === 'random-forest' ? 'trees' : 'rounds';
-  const model = await trainModel(dataset, schema, {
+  const trained = await trainModel(dataset, schema, {
     ...trainOptions(task.algorithm, task.params, task.threads),
     onProgress: (_stage, done, total) =>
       progress(`${unit} ${done}/${total}`, 0.1 + 0.85 * (total > 0 ? done / total : 0)),
   });
-  progress('packaging the model', 0.96);
+  progress('explaining reference rows (importance)', 0.96);
+  // Stored with the model, so the drift monitor has its mean |SHAP| weights from the start.
+  const model = await withShapImportance(trained, { threads: task.threads });
+  progress('packaging the model', 0.98);
   return {
     lineage: modelLineage(model),
     artifact: modelToJson(model),

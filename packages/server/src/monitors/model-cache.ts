@@ -31,8 +31,9 @@ export class MonitoredModels {
     if (!p) {
       p = this.registry.load(version).then((m) => {
         const monitored = monitoredModel(version, m);
-        // In the background; the drift monitor weighs by gain until it is done.
-        useShapImportance(monitored, m).catch(() => {});
+        // Models made elsewhere (CLI, older files) lack it: computed in the background, the drift
+        // monitor weighing by gain until it is done.
+        if (monitored.importanceSource !== 'mean_abs_shap') useShapImportance(monitored, m).catch(() => {});
         return monitored;
       });
       this.loaded.set(version, p);

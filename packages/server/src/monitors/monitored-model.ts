@@ -1,13 +1,11 @@
 import {
-  BatchTreeExplainer,
   type ChurnModel,
   type Column,
   type DriftReference,
-  encodeDataset,
   type FeatureSpec,
   type IsolationForest,
-  meanAbsShap,
   prepareDriftReference,
+  shapImportance,
 } from '@churn/ml';
 
 /** How a model's features are laid out for the monitors: the columns of its training reference. */
@@ -27,9 +25,10 @@ export interface MonitoredModel {
   /** The stored Isolation Forest; null for model files without one. */
   readonly forest: IsolationForest | null;
   /**
-   * Importance weights by feature for the drift severity rule: the model's stored gain importance
-   * at first, then mean |SHAP| over its training reference once {@link useShapImportance} has
-   * computed it on a worker thread (seconds for the forest; this object is updated in place).
+   * Importance weights by feature for the drift severity rule: mean |SHAP| over its training
+   * reference as stored with the model; for a model stored without it, gain at first, then mean
+   * |SHAP| once {@link useShapImportance} has computed it on a worker thread (seconds for the
+   * forest; this object is updated in place).
    */
   importance: Readonly<Record<string, number>>;
   importanceSource: ImportanceSource;
@@ -39,40 +38,27 @@ export interface MonitoredModel {
 export type ImportanceSource = 'gain' | 'mean_abs_shap';
 
 /**
- * Rows of the training reference explained for the importance weights: 100, fewer for large
- * forests (about 25 million node visits in all: 31 rows, ~2 s of one core, for the 100-tree
- * depth-15 forest; 100 rows of the 200-round boosting model take ~0.1 s).
- */
-function shapImportanceRows(model: ChurnModel): number {
-  let nodes = 0;
-  for (const t of model.trees) nodes += t.nNodes;
-  return Math.max(10, Math.min(100, Math.floor(25_000_000 / Math.max(1, nodes))));
-}
-
-/**
  * Switch a monitored model's importance weights to mean |SHAP| over the first rows of its training
- * reference ({@link shapImportanceRows}), explained on a worker thread (one row of the 100-tree forest takes tens of
- * milliseconds, which on this thread would hold up every request). Until it resolves, or if it
+ * reference, explained on a worker thread (one row of the 100-tree forest takes tens of
+ * milliseconds, which on this thread would hold up every request), for models made without it
+ * (the platform's own training stores it: `withShapImportance`). Until it resolves, or if it
  * fails, the weights stay the stored gain importance.
  */
-export async function useShapImportance(
-  m: MonitoredModel,
-  model: ChurnModel,
-  rows = shapImportanceRows(model),
-): Promise<void> {
-  const ref = model.training.reference;
-  if (!ref || ref.nRows === 0) return;
-  const explainer = await BatchTreeExplainer.create(model, 1, { offThread: true });
-  try {
-    const values = await explainer.shapBatch(
-      encodeDataset(model, { ...ref, nRows: Math.min(rows, ref.nRows) }),
-    );
-    const names = model.binning.map((b) => b.name);
-    m.importance = Object.fromEntries(meanAbsShap(values, names).map((i) => [i.feature, i.meanAbs]));
-    m.importanceSource = 'mean_abs_shap';
-  } finally {
-    await explainer.close();
-  }
+export async function useShapImportance(m: MonitoredModel, model: ChurnModel, rows?: number): Promise<void> {
+  const byFeature = await shapImportance(model, { rows });
+  if (!byFeature) return;
+  m.importance = Object.fromEntries(byFeature);
+  m.importanceSource = 'mean_abs_shap';
+}
+
+/** The model's stored importance: mean |SHAP| when it was computed with the model, else gain. */
+function storedImportance(model: ChurnModel): Pick<MonitoredModel, 'importance' | 'importanceSource'> {
+  const imp = model.training.importance;
+  const shap = imp.length > 0 && imp.every((i) => i.meanAbsShap !== undefined);
+  return {
+    importance: Object.fromEntries(imp.map((i) => [i.feature, shap ? (i.meanAbsShap as number) : i.gain])),
+    importanceSource: shap ? 'mean_abs_shap' : 'gain',
+  };
 }
 
 /** The monitors' view of a model; throws nothing for old files (fields come back null). */
@@ -109,8 +95,7 @@ export function monitoredModel(version: number, model: ChurnModel): MonitoredMod
     layout,
     drift: ref ? prepareDriftReference({ nRows: ref.nRows, columns: ref.columns }) : null,
     forest: model.training.outliers ?? null,
-    importance: Object.fromEntries(model.training.importance.map((i) => [i.feature, i.gain])),
-    importanceSource: 'gain' as ImportanceSource,
+    ...storedImportance(model),
   };
 }
 

@@ -3,8 +3,11 @@ import {
   encodeDataset,
   generateCustomers,
   meanAbsShap,
+  modelFromJson,
+  modelToJson,
   TreeExplainer,
   trainModel,
+  withShapImportance,
 } from '@churn/ml';
 import { describe, expect, it } from 'vitest';
 import { monitoredModel, useShapImportance } from '../../src/monitors/index.js';
@@ -31,5 +34,23 @@ describe('monitored model importance', () => {
     );
     expect(m.importance).toEqual(expected);
     expect(Object.keys(m.importance)).toHaveLength(21);
+
+    // Stored with the model (withShapImportance, as the platform's training does): used at once,
+    // and it survives the model file.
+    const stored = await withShapImportance(model, { rows: 50 });
+    expect(stored.trees).toBe(model.trees);
+    const fromFile = monitoredModel(2, modelFromJson(modelToJson(stored)));
+    expect(fromFile.importanceSource).toBe('mean_abs_shap');
+    expect(fromFile.importance).toEqual(expected);
+  }, 60_000);
+
+  it('a model without a training reference keeps its gain importance', async () => {
+    const model = await trainModel(generateCustomers({ rows: 800, seed: 22 }), CUSTOMER_SCHEMA, {
+      algorithm: 'gradient-boosting',
+      boosting: { nRounds: 5, threads: 1 },
+    });
+    const bare = { ...model, training: { ...model.training, reference: undefined } };
+    expect(await withShapImportance(bare)).toBe(bare);
+    expect(monitoredModel(1, bare).importanceSource).toBe('gain');
   }, 60_000);
 });
