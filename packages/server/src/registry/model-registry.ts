@@ -51,6 +51,30 @@ interface Row extends Record<string, unknown> {
  * Model versions with their lineage (data hash, parameters, metrics, parent) and aliases, the
  * artifacts stored in the database beside them.
  */
+/**
+ * Characters of an artifact per stored part (db/migrations/009_artifact_parts.sql): the database
+ * handles a large model one part at a time.
+ */
+const ARTIFACT_PART = 1 << 20;
+
+/**
+ * The artifact cut into parts of at most `size` UTF-16 units (2 when `size` is 1 and a surrogate
+ * pair starts a part), never inside a surrogate pair.
+ */
+export function artifactParts(artifact: string, size = ARTIFACT_PART): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  do {
+    let end = Math.min(artifact.length, start + size);
+    const last = artifact.charCodeAt(end - 1);
+    // Never end on the first half of a pair: end before it, or after it when it starts the part.
+    if (end < artifact.length && last >= 0xd800 && last <= 0xdbff) end += end - start > 1 ? -1 : 1;
+    parts.push(artifact.slice(start, end));
+    start = end;
+  } while (start < artifact.length);
+  return parts;
+}
+
 export class ModelRegistry {
   /**
    * Models loaded by this registry, by version, while anything still holds them. A version's
@@ -88,8 +112,8 @@ export class ModelRegistry {
         'SELECT COALESCE(MAX(version), 0) + 1 AS next FROM models',
       );
       await tx.query(
-        `INSERT INTO models (version, algorithm, parent, data_hash, params, metrics, description, artifact)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        `INSERT INTO models (version, algorithm, parent, data_hash, params, metrics, description)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [
           next,
           lineage.algorithm,
@@ -98,9 +122,17 @@ export class ModelRegistry {
           JSON.stringify(lineage.params),
           lineage.metrics ? JSON.stringify(lineage.metrics) : null,
           options.description ?? '',
-          artifact,
         ],
       );
+      // One statement per part: the database never holds more than one part of it at once.
+      const parts = artifactParts(artifact);
+      for (let part = 0; part < parts.length; part++) {
+        await tx.query('INSERT INTO model_artifact_parts (version, part, body) VALUES ($1, $2, $3)', [
+          next,
+          part,
+          parts[part],
+        ]);
+      }
       return Number(next);
     });
   }
@@ -145,12 +177,13 @@ export class ModelRegistry {
   }
 
   private async loadArtifact(version: number): Promise<ChurnModel> {
-    const rows = await this.db.query<{ artifact: string }>('SELECT artifact FROM models WHERE version = $1', [
-      version,
-    ]);
-    if (rows.length === 0)
+    const parts = await this.db.query<{ body: string }>(
+      'SELECT body FROM model_artifact_parts WHERE version = $1 ORDER BY part',
+      [version],
+    );
+    if (parts.length === 0)
       throw new ChurnError('CHURN_ERR_NOT_FOUND', `model version ${version} does not exist`);
-    return modelFromJson(rows[0].artifact);
+    return modelFromJson(parts.length === 1 ? parts[0].body : parts.map((p) => p.body).join(''));
   }
 
   async setAlias(alias: Alias, version: number): Promise<void> {
