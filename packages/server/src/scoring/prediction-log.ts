@@ -27,7 +27,7 @@ export interface PredictionPublisher {
   flush(): Promise<void>;
 }
 
-/** How many recently served predictions the log remembers (for feedback on a fresh prediction). */
+/** At most how many recently served predictions the log remembers (for feedback on a fresh prediction). */
 const RECENT = 20_000;
 
 /**
@@ -41,7 +41,14 @@ export class PredictionLog {
   private buffer: LoggedPrediction[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
-  private readonly recentIds = new Map<string, string>();
+  /**
+   * Recently served prediction ids → customer ids, in two generations: when the newer one fills
+   * up it becomes the older one and the oldest generation is dropped whole (between RECENT / 2
+   * and RECENT ids are remembered). Evicting one id at a time from a single Map cost more than
+   * the rest of logging a prediction.
+   */
+  private recentIds = new Map<string, string>();
+  private olderIds = new Map<string, string>();
 
   constructor(
     private readonly target: Database | PredictionPublisher,
@@ -63,7 +70,7 @@ export class PredictionLog {
 
   /** The customer of a prediction served by this process recently, if it is one. */
   recent(predictionId: string): { customerId: string } | undefined {
-    const customerId = this.recentIds.get(predictionId);
+    const customerId = this.recentIds.get(predictionId) ?? this.olderIds.get(predictionId);
     return customerId === undefined ? undefined : { customerId };
   }
 
@@ -88,9 +95,9 @@ export class PredictionLog {
 
   private remember(p: LoggedPrediction): void {
     this.recentIds.set(p.predictionId, p.customerId);
-    if (this.recentIds.size > RECENT) {
-      const oldest = this.recentIds.keys().next().value as string;
-      this.recentIds.delete(oldest);
+    if (this.recentIds.size >= RECENT / 2) {
+      this.olderIds = this.recentIds;
+      this.recentIds = new Map();
     }
   }
 }
