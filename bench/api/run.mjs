@@ -1,7 +1,7 @@
 // `npm run bench:api`: the HTTP API under load, measured by Debian's `hey` (fixed rate, latency)
 // and `wrk` (saturation) from separate processes on loopback, against one server process
-// (`node packages/server/dist/main.js`, the embedded default: PGlite, in-process bus, in-memory
-// rate limits; demo traffic off).
+// (`scripts/start.sh`, as `npm start` runs it: the embedded default, PGlite, in-process bus,
+// in-memory rate limits; demo traffic off).
 //
 //   node bench/api/run.mjs [--duration S] [--rate N] [--explain-rate N] [--quick] [--out DIR]
 //
@@ -15,7 +15,9 @@
 // Phases: start the server on a fresh data dir (first start trains v1/v2 and sets shadow routing),
 // warm up, then (1) POST /v1/predictions at a fixed rate with hey, (2) saturation with wrk
 // (distinct customer ids per request), (3) POST /v1/predictions?explain=true at a fixed rate with
-// hey, (4) the server's resident memory (VmRSS now, VmHWM peak since start) read from /proc.
+// hey, (4) the server's resident memory (VmRSS now, VmHWM peak since start) read from /proc;
+// then (5) the ceiling: the same wrk load on bench/api/ceiling.mjs, a server that only parses the
+// body and answers a reply of the same size, on plain node:http and on Fastify.
 // Targets (issue #5): p99 <= 3 ms at 1,000 req/s with zero errors; >= 8,000 req/s at saturation;
 // explain=true p99 <= 10 ms at 200 req/s; resident memory <= 300 MB.
 
@@ -104,7 +106,8 @@ if (args.postgres) {
 const storeName = args.postgres ? 'PostgreSQL' : 'embedded PGlite';
 const outName = args.postgres ? 'api-postgres' : 'api';
 
-const server = spawn(process.execPath, [join(root, 'packages/server/dist/main.js')], {
+// As `npm start` runs it (scripts/start.sh execs node, so server.pid is the server's).
+const server = spawn('bash', [join(root, 'scripts/start.sh')], {
   env: {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -245,6 +248,23 @@ function wrk(url, scriptFile, seconds, connections = 64, threads = 2) {
   };
 }
 
+/** Start bench/api/ceiling.mjs in `mode`, run `load` against it, stop it. */
+async function withCeilingServer(mode, replyFile, load) {
+  const ceilingPort = port + 1;
+  const child = spawn(process.execPath, [join(here, 'ceiling.mjs'), mode, String(ceilingPort), replyFile], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    await new Promise((ok, fail) => {
+      child.stdout.once('data', ok);
+      child.once('exit', (code) => fail(new Error(`ceiling server (${mode}) exited with ${code}`)));
+    });
+    return load(`http://127.0.0.1:${ceilingPort}/v1/predictions`);
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
 // --- run ----------------------------------------------------------------------------------------
 const result = {
   date: new Date().toISOString(),
@@ -299,6 +319,20 @@ try {
   };
   await sleep(1000);
   result.memory = memory();
+  stopServer();
+
+  // The ceiling: the same wrk load on a server that only parses the body and answers a reply of
+  // the same size (bench/api/ceiling.mjs), on node:http and on Fastify.
+  const replyFile = join(work, 'reply.json');
+  writeFileSync(replyFile, JSON.stringify(result.sample));
+  result.ceiling = {};
+  for (const mode of ['http', 'fastify']) {
+    process.stderr.write(`[bench:api] ceiling: ${mode} for ${duration} s (wrk)\n`);
+    result.ceiling[mode] = await withCeilingServer(mode, replyFile, (ceilingUrl) => ({
+      fixedRate: { rate, ...hey(ceilingUrl, bodyFile, predictKey, rate, duration) },
+      saturation: wrk(ceilingUrl, luaFile, duration),
+    }));
+  }
   result.loadAvgEnd = os.loadavg().map((v) => +v.toFixed(2));
 } finally {
   stopServer();
@@ -339,6 +373,29 @@ const rows = [
     '<= 300 MB',
     verdict(result.memory.rssMb <= 300),
   ],
+  ...['http', 'fastify'].flatMap((mode) => {
+    const c = result.ceiling?.[mode];
+    const what = `Ceiling: ${mode === 'http' ? 'plain node:http' : 'a bare Fastify route'} answering the same reply, nothing else`;
+    if (!c) return [[what, '', 'not run', 'context', '']];
+    const r = c.fixedRate;
+    const w = c.saturation;
+    return [
+      [
+        `${what}, fixed rate`,
+        `${r.rate} req/s (${r.tool})`,
+        `p50 ${f(r.p50Ms)} ms, p99 ${f(r.p99Ms)} ms, ${r.errors} errors / ${r.total}`,
+        'context',
+        `the platform's p99 is ${f(fr.p99Ms / r.p99Ms, 1)}× it`,
+      ],
+      [
+        `${what}, saturation`,
+        w.tool,
+        `${f(w.requestsPerSecond, 0)} req/s (p99 ${f(w.p99Ms)} ms, ${w.errors} errors)`,
+        'context',
+        `the platform reaches ${f((100 * sat.requestsPerSecond) / w.requestsPerSecond, 0)}% of it`,
+      ],
+    ];
+  }),
 ];
 const md = [
   '# bench:api — the HTTP API under load',
