@@ -1,32 +1,10 @@
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { churn, oneLine, requireBuiltCli } from '../helpers/cli.js';
 
 // Runs the built CLI the way a user does, on tables written by `churn generate`.
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const BIN = join(ROOT, 'packages/server/bin/churn.js');
-const BUILT_MAIN = join(ROOT, 'packages/server/dist/cli/main.js');
-
-function churn(...args: string[]): SpawnSyncReturns<string> {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 60_000,
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  if (r.error) throw r.error;
-  return r;
-}
-
-/** The one-line stderr of a failed command. */
-function oneLine(stderr: string): string {
-  const lines = stderr.replace(/\n$/, '').split('\n');
-  expect(lines, stderr).toHaveLength(1);
-  return lines[0];
-}
 
 interface DriftJson {
   severity: string;
@@ -39,8 +17,7 @@ let dir: string;
 const file = (name: string): string => join(dir, name);
 
 beforeAll(() => {
-  if (!existsSync(BUILT_MAIN))
-    throw new Error(`${BUILT_MAIN} is missing: build first (npx tsc -b packages/ml packages/server)`);
+  requireBuiltCli();
   dir = mkdtempSync(join(tmpdir(), 'churn-cli-drift-'));
   const gen = (out: string, rows: number, seed: number, drift = 'none'): void => {
     const r = churn(

@@ -1,32 +1,11 @@
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { churn, type Learner, ok, oneLine, requireBuiltCli, trainEachLearner } from '../helpers/cli.js';
 
 // Runs the built CLI end to end (`node packages/server/bin/churn.js …`): generate, train both
 // learners, explain, and check the explanation against `churn predict`.
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const BIN = join(ROOT, 'packages/server/bin/churn.js');
-const BUILT_MAIN = join(ROOT, 'packages/server/dist/cli/main.js');
-
-function churn(...args: string[]): SpawnSyncReturns<string> {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  if (result.error) throw result.error;
-  return result;
-}
-
-function ok(...args: string[]): string {
-  const r = churn(...args);
-  expect(r.status, `churn ${args.join(' ')}: ${r.stderr}`).toBe(0);
-  return r.stdout;
-}
 
 /** A CSV file as header + rows of cells (the generated files have no quoted cells). */
 function readCsv(path: string): { header: string[]; rows: string[][] } {
@@ -38,23 +17,13 @@ function writeCsvFile(path: string, header: string[], rows: string[][]): void {
   writeFileSync(path, `${[header, ...rows].map((r) => r.join(',')).join('\n')}\n`);
 }
 
-/** The one-line stderr of a failed command. */
-function oneLine(stderr: string): string {
-  expect(stderr.endsWith('\n'), `stderr: ${JSON.stringify(stderr)}`).toBe(true);
-  const lines = stderr.slice(0, -1).split('\n');
-  expect(lines, `stderr: ${JSON.stringify(stderr)}`).toHaveLength(1);
-  return lines[0];
-}
-
 let dir: string;
-const models = { 'random-forest': '', 'gradient-boosting': '' };
+let models: Record<Learner, string>;
 let score: string;
 let features: string[];
 
 beforeAll(() => {
-  if (!existsSync(BUILT_MAIN)) {
-    throw new Error(`${BUILT_MAIN} is missing: build first with \`npx tsc -b packages/ml packages/server\``);
-  }
+  requireBuiltCli();
   dir = mkdtempSync(join(tmpdir(), 'churn-cli-explain-'));
   const train = join(dir, 'train.csv');
   score = join(dir, 'score.csv');
@@ -70,33 +39,10 @@ beforeAll(() => {
   });
   writeCsvFile(score, s.header, s.rows);
   features = s.header.filter((h) => h !== 'customer_id' && h !== 'churned');
-  models['random-forest'] = join(dir, 'forest.json');
-  models['gradient-boosting'] = join(dir, 'boosting.json');
-  const common = ['--data', train, '--target', 'churned', '--threads', '1'];
-  ok(
-    'train',
-    ...common,
-    '--algorithm',
-    'random-forest',
-    '--trees',
-    '5',
-    '--max-depth',
-    '12',
-    '--out',
-    models['random-forest'],
-  );
-  ok(
-    'train',
-    ...common,
-    '--algorithm',
-    'gradient-boosting',
-    '--trees',
-    '25',
-    '--max-depth',
-    '5',
-    '--out',
-    models['gradient-boosting'],
-  );
+  models = trainEachLearner(dir, train, {
+    'random-forest': ['--trees', '5', '--max-depth', '12'],
+    'gradient-boosting': ['--trees', '25', '--max-depth', '5'],
+  });
 }, 300_000);
 
 afterAll(() => {

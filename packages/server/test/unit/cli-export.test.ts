@@ -1,58 +1,25 @@
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { churn, type Learner, ok, requireBuiltCli, trainEachLearner } from '../helpers/cli.js';
 
 // Runs the built CLI end to end (`node packages/server/bin/churn.js …`): train both learners and
 // export each to XGBoost JSON. That XGBoost scores the files as we do is checked in @churn/ml
 // (model/xgboost-export.test.ts, against the real library).
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const BIN = join(ROOT, 'packages/server/bin/churn.js');
-const BUILT_MAIN = join(ROOT, 'packages/server/dist/cli/main.js');
-
-function churn(...args: string[]): SpawnSyncReturns<string> {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  if (result.error) throw result.error;
-  return result;
-}
-
-function ok(...args: string[]): string {
-  const r = churn(...args);
-  expect(r.status, `churn ${args.join(' ')}: ${r.stderr}`).toBe(0);
-  return r.stdout;
-}
 
 let dir: string;
-const models = { 'random-forest': '', 'gradient-boosting': '' };
+let models: Record<Learner, string>;
 
 beforeAll(() => {
-  if (!existsSync(BUILT_MAIN)) {
-    throw new Error(`${BUILT_MAIN} is missing: build first with \`npx tsc -b packages/ml packages/server\``);
-  }
+  requireBuiltCli();
   dir = mkdtempSync(join(tmpdir(), 'churn-cli-export-'));
   const train = join(dir, 'train.csv');
   ok('generate', '--rows', '800', '--seed', '9', '--out', train);
-  const common = ['--data', train, '--target', 'churned', '--threads', '1', '--max-depth', '5'];
-  models['random-forest'] = join(dir, 'forest.json');
-  models['gradient-boosting'] = join(dir, 'boosting.json');
-  ok('train', ...common, '--algorithm', 'random-forest', '--trees', '4', '--out', models['random-forest']);
-  ok(
-    'train',
-    ...common,
-    '--algorithm',
-    'gradient-boosting',
-    '--trees',
-    '6',
-    '--out',
-    models['gradient-boosting'],
-  );
+  models = trainEachLearner(dir, train, {
+    'random-forest': ['--max-depth', '5', '--trees', '4'],
+    'gradient-boosting': ['--max-depth', '5', '--trees', '6'],
+  });
 }, 300_000);
 
 afterAll(() => {

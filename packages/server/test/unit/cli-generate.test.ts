@@ -1,14 +1,8 @@
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-// Runs the built CLI the way a user does (`node packages/server/bin/churn.js …`), from the repo root.
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const BIN = 'packages/server/bin/churn.js';
-const BUILT_MAIN = join(ROOT, 'packages/server/dist/cli/main.js');
+import { churn, churnWith, oneLine, requireBuiltCli } from '../helpers/cli.js';
 
 const FEATURES = [
   'customer_age_days',
@@ -35,38 +29,10 @@ const FEATURES = [
 ];
 const HEADER = ['customer_id', ...FEATURES, 'churned'].join(',');
 
-function churn(...args: string[]): SpawnSyncReturns<string> {
-  return churnIn(ROOT, ...args);
-}
-
-/** Run the CLI with another working directory. */
-function churnIn(cwd: string, ...args: string[]): SpawnSyncReturns<string> {
-  const result = spawnSync(process.execPath, [join(ROOT, BIN), ...args], {
-    cwd,
-    encoding: 'utf8',
-    timeout: 60_000,
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  if (result.error) throw result.error;
-  return result;
-}
-
-/** The one-line stderr of a failed command, checked to be exactly one line. */
-function oneLine(stderr: string): string {
-  expect(stderr.endsWith('\n'), `stderr: ${JSON.stringify(stderr)}`).toBe(true);
-  const lines = stderr.slice(0, -1).split('\n');
-  expect(lines, `stderr: ${JSON.stringify(stderr)}`).toHaveLength(1);
-  return lines[0];
-}
-
 let dir: string;
 
 beforeAll(() => {
-  if (!existsSync(BUILT_MAIN)) {
-    throw new Error(
-      `${BUILT_MAIN} is missing: build first with \`npx tsc -b packages/ml packages/server\` (npm test does this)`,
-    );
-  }
+  requireBuiltCli();
   dir = mkdtempSync(join(tmpdir(), 'churn-cli-generate-'));
 });
 
@@ -219,7 +185,7 @@ describe('churn generate usage errors', () => {
 
   it('exits 2 when --out is missing, naming --out, and writes nothing', () => {
     const cwd = mkdtempSync(join(dir, 'no-out-'));
-    const r = churnIn(cwd, 'generate', '--rows', '10');
+    const r = churnWith({ cwd }, 'generate', '--rows', '10');
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     const line = oneLine(r.stderr);

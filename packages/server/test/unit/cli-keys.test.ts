@@ -1,27 +1,17 @@
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY_PATTERN } from '../../src/auth/index.js';
+import { churnWith, requireBuiltCli } from '../helpers/cli.js';
 
 // The built CLI on an embedded database of its own (CHURN_DATA_DIR), the way an operator runs it.
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const BIN = join(ROOT, 'packages/server/bin/churn.js');
 const dataDir = mkdtempSync(join(tmpdir(), 'churn-keys-'));
+beforeAll(requireBuiltCli);
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-function churn(...args: string[]): SpawnSyncReturns<string> {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, DATABASE_URL: '', CHURN_DATA_DIR: dataDir, NO_COLOR: '1' },
-  });
-  if (result.error) throw result.error;
-  return result;
-}
+const churn = (...args: string[]) =>
+  churnWith({ env: { DATABASE_URL: '', CHURN_DATA_DIR: dataDir } }, ...args);
 
 // Each command opens the embedded database (seconds on a busy machine): generous timeouts.
 const SLOW = 180_000;

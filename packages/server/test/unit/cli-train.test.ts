@@ -1,32 +1,12 @@
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { churn, ok, requireBuiltCli } from '../helpers/cli.js';
 
-// Runs the built CLI the way a user does (`node packages/server/bin/churn.js …`), from the repo root.
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const BUILT_MAIN = join(ROOT, 'packages/server/dist/cli/main.js');
+// Runs the built CLI the way a user does (`node packages/server/bin/churn.js …`), from the repo root,
+// which paths such as this one are relative to.
 const TELCO = 'data/telco_churn.csv';
-
-function churn(...args: string[]): SpawnSyncReturns<string> {
-  const result = spawnSync(process.execPath, [join(ROOT, 'packages/server/bin/churn.js'), ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 60_000,
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  if (result.error) throw result.error;
-  return result;
-}
-
-/** Run a command that must succeed; returns its stdout. */
-function ok(...args: string[]): string {
-  const r = churn(...args);
-  expect(r.status, `churn ${args.join(' ')}\n${r.stderr}`).toBe(0);
-  return r.stdout;
-}
 
 let dir: string;
 let folders = 0;
@@ -55,9 +35,7 @@ const setCell = (name: string, line: number | 'all', column: string, value: stri
   );
 
 beforeAll(() => {
-  if (!existsSync(BUILT_MAIN)) {
-    throw new Error(`${BUILT_MAIN} is missing: build first with \`npx tsc -b packages/ml packages/server\``);
-  }
+  requireBuiltCli();
   dir = mkdtempSync(join(tmpdir(), 'churn-cli-train-'));
   trainCsv = join(dir, 'train.csv');
   scoreCsv = join(dir, 'score.csv');
