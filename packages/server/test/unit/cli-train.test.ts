@@ -224,4 +224,19 @@ describe('churn predict', () => {
     expect(r.stderr).toMatch(/^churn predict: column "returns_count": .*\[CHURN_ERR_BAD_DATA\]\n$/);
     expect(readdirSync(out)).toEqual([]);
   });
+
+  it('writes an id holding a comma or a quote as one CSV field (it used to split the row)', () => {
+    const model = join(freshDir(), 'model.json');
+    ok('train', '--data', trainCsv, '--target', 'churned', '--trees', '3', '--out', model);
+    const [header, first, ...rest] = csvLines(scoreCsv);
+    // The id `cus, "quoted"` written as CSV: quoted, its quotes doubled.
+    const field = '"cus, ""quoted"""';
+    const file = writeCsv('odd-id.csv', [header, `${field},${first.split(',').slice(1).join(',')}`, ...rest]);
+    const preds = join(freshDir(), 'p.csv');
+    ok('predict', '--model', model, '--data', file, '--out', preds);
+    const lines = csvLines(preds);
+    expect(lines).toHaveLength(rest.length + 2);
+    expect(lines[1].startsWith(`${field},`)).toBe(true);
+    expect(Number(lines[1].slice(field.length + 1))).toBeGreaterThan(0);
+  });
 });

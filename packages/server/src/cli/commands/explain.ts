@@ -1,52 +1,28 @@
 import {
-  assertDatasetColumns,
   type CsvColumn,
-  csvField,
   explainDataset,
   formatNumber,
   meanAbsShap,
   TreeExplainer,
   writeCsv,
 } from '@churn/ml';
-import { ChurnError } from '../../errors/index.js';
 import type { Command } from '../args.js';
-import { loadTable } from '../data-files.js';
-import { assertWritable, printResult } from '../io.js';
-import { readModelFile } from '../model-files.js';
+import { printResult } from '../io.js';
+import { idColumns, readScoringInput, scoringOptions } from '../scoring-input.js';
 
 export const explainCommand: Command = {
   name: 'explain',
   summary: 'Explain each row of a CSV table: one SHAP value per feature, plus the base value.',
-  options: {
-    model: { type: 'string', description: 'Model file', required: true, value: 'FILE' },
-    data: { type: 'string', description: 'CSV rows to explain', required: true, value: 'FILE' },
-    out: { type: 'string', description: 'Output CSV file', required: true, value: 'FILE' },
-    json: { type: 'boolean', description: 'Print a JSON summary' },
-  },
+  options: scoringOptions('CSV rows to explain'),
   async run(o) {
-    const out = o.out as string;
-    await assertWritable(out);
-    const model = await readModelFile(o.model as string);
-    const { dataset, report } = await loadTable(o.data as string, {
-      schema: model.schema,
-      requireTarget: false,
-    });
-    try {
-      assertDatasetColumns(model, dataset);
-    } catch (err) {
-      throw new ChurnError('CHURN_ERR_BAD_DATA', `--data ${o.data as string}: ${(err as Error).message}`);
-    }
+    const { out, model, dataset, report } = await readScoringInput(o);
     const started = performance.now();
     const explainer = new TreeExplainer(model);
     const e = explainDataset(explainer, dataset);
     const seconds = (performance.now() - started) / 1000;
 
     const nF = e.nFeatures;
-    const columns: CsvColumn[] = [];
-    if (e.ids && dataset.idName) {
-      const ids = e.ids;
-      columns.push({ name: dataset.idName, cell: (i) => csvField(ids[i]) });
-    }
+    const columns: CsvColumn[] = idColumns(dataset);
     e.featureNames.forEach((name, f) => {
       columns.push({ name, cell: (i) => formatNumber(e.values[i * nF + f]) });
     });
