@@ -1,8 +1,36 @@
-import { CUSTOMER_SCHEMA, generateCustomers, takeRows, trainModel, withShapImportance } from '@churn/ml';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { workerUrl } from '@churn/ml';
 import type { Logger } from 'pino';
+import type { BootstrapTrained } from './bootstrap-training.js';
 import type { Database } from './db/index.js';
 import { ModelRegistry } from './registry/index.js';
 import { RoutingStore } from './routing/index.js';
+
+/**
+ * Train the first-start models in a child process (bootstrap-training.ts), which hands back their
+ * artifacts and exits, so that what training allocated leaves with it.
+ */
+function trainInChildProcess(rows: number): Promise<BootstrapTrained> {
+  const child = fork(fileURLToPath(workerUrl(import.meta.url, './bootstrap-training.js')), [String(rows)], {
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    let trained: BootstrapTrained | null = null;
+    child.once('message', (m) => {
+      trained = m as BootstrapTrained;
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (trained && code === 0) resolve(trained);
+      else
+        reject(
+          new Error(`first-start training process ended (code ${code}, signal ${signal}) without its models`),
+        );
+    });
+  });
+}
 
 /**
  * First start on an empty registry: train v1 (Random Forest, 100 trees, depth 15) and v2
@@ -12,28 +40,15 @@ import { RoutingStore } from './routing/index.js';
 export async function bootstrapModels(registry: ModelRegistry, log: Logger, rows = 20_000): Promise<void> {
   if ((await registry.list()).length > 0) return;
   const t0 = performance.now();
-  const all = generateCustomers({ rows, seed: 2026 });
   log.info(
     { rows },
     'first start: training v1 (random forest) and v2 (gradient boosting) on generated customers',
   );
-  const train = takeRows(
-    all,
-    Array.from({ length: rows }, (_, i) => i),
-  );
-  // With mean |SHAP| importance stored (for the drift monitor's weights), on two threads.
-  const v1 = await withShapImportance(
-    await trainModel(train, CUSTOMER_SCHEMA, { algorithm: 'random-forest' }),
-    {
-      threads: 2,
-    },
-  );
-  const version1 = await registry.register(v1, { description: 'v1: Random Forest on generated customers' });
-  const v2 = await withShapImportance(
-    await trainModel(train, CUSTOMER_SCHEMA, { algorithm: 'gradient-boosting', validationFraction: 0.1 }),
-    { threads: 2 },
-  );
-  const version2 = await registry.register(v2, {
+  const { v1, v2 } = await trainInChildProcess(rows);
+  const version1 = await registry.registerArtifact(v1.lineage, v1.artifact, {
+    description: 'v1: Random Forest on generated customers',
+  });
+  const version2 = await registry.registerArtifact(v2.lineage, v2.artifact, {
     description: 'v2: gradient boosting on generated customers',
   });
   await registry.setAlias('champion', version1);
@@ -41,8 +56,8 @@ export async function bootstrapModels(registry: ModelRegistry, log: Logger, rows
   log.info(
     {
       seconds: (performance.now() - t0) / 1000,
-      v1_auc: v1.training.metrics?.rocAuc,
-      v2_auc: v2.training.metrics?.rocAuc,
+      v1_auc: v1.auc,
+      v2_auc: v2.auc,
     },
     'models trained and registered (v1 champion, v2 challenger)',
   );
