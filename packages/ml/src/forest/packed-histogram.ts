@@ -1,5 +1,5 @@
 import { MISSING_BIN } from '../binning/bin-mapper.js';
-import type { Split } from '../tree/split.js';
+import { type Split, setNumeric } from '../tree/split.js';
 import { codeWeight, type RowRecords } from './row-records.js';
 
 /**
@@ -136,7 +136,7 @@ export function searchPackedNumeric(
     let hr = H - hl;
     if (hl >= minWeight && hr >= minWeight) {
       const gain = (gl * gl) / hl + ((G - gl) * (G - gl)) / hr - parent;
-      if (gain > best.gain) setSplit(best, gain, f, b, false, gl, hl);
+      if (gain > best.gain) setNumeric(best, gain, f, b, false, gl, hl);
     }
     if (hasMissing) {
       const gl2 = gl + gm;
@@ -144,26 +144,8 @@ export function searchPackedNumeric(
       hr = H - hl2;
       if (hl2 >= minWeight && hr >= minWeight) {
         const gain = (gl2 * gl2) / hl2 + ((G - gl2) * (G - gl2)) / hr - parent;
-        if (gain > best.gain) setSplit(best, gain, f, b, true, gl2, hl2);
+        if (gain > best.gain) setNumeric(best, gain, f, b, true, gl2, hl2);
       }
     }
   }
-}
-
-function setSplit(
-  best: Split,
-  gain: number,
-  f: number,
-  b: number,
-  missingLeft: boolean,
-  gl: number,
-  hl: number,
-): void {
-  best.gain = gain;
-  best.feature = f;
-  best.bin = b;
-  best.missingLeft = missingLeft;
-  best.catBits = null;
-  best.leftG = gl;
-  best.leftH = hl;
 }

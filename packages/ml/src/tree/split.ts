@@ -114,7 +114,8 @@ export function searchFeature(
   }
 }
 
-function setNumeric(
+/** Record a numeric split as the best so far (shared with the forest's packed search). */
+export function setNumeric(
   best: Split,
   gain: number,
   f: number,
