@@ -1,12 +1,6 @@
-import {
-  CUSTOMER_SCHEMA,
-  generateCustomers,
-  modelToJson,
-  takeRows,
-  trainModel,
-  withShapImportance,
-} from '@churn/ml';
-import { modelLineage } from './registry/index.js';
+import { type ChurnModel, CUSTOMER_SCHEMA, generateCustomers, takeRows, trainModel } from '@churn/ml';
+import { packageModel } from './jobs/tasks.js';
+import type { ModelLineage } from './registry/index.js';
 
 /** What the first-start training process sends back: each model serialized, with its lineage. */
 export interface BootstrapTrained {
@@ -15,7 +9,7 @@ export interface BootstrapTrained {
 }
 
 interface TrainedModel {
-  readonly lineage: ReturnType<typeof modelLineage>;
+  readonly lineage: ModelLineage;
   readonly artifact: string;
   readonly auc: number | null | undefined;
 }
@@ -35,9 +29,9 @@ const train = takeRows(
   all,
   Array.from({ length: rows }, (_, i) => i),
 );
-const packed = async (model: Awaited<ReturnType<typeof trainModel>>): Promise<TrainedModel> => {
-  const m = await withShapImportance(model, { threads: 2 });
-  return { lineage: modelLineage(m), artifact: modelToJson(m), auc: m.training.metrics?.rocAuc };
+const packed = async (trained: ChurnModel): Promise<TrainedModel> => {
+  const { model, lineage, artifact } = await packageModel(trained, 2);
+  return { lineage, artifact, auc: model.training.metrics?.rocAuc };
 };
 const v1 = await packed(await trainModel(train, CUSTOMER_SCHEMA, { algorithm: 'random-forest' }));
 const v2 = await packed(

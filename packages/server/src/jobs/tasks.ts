@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   type Algorithm,
+  type ChurnModel,
   CUSTOMER_SCHEMA,
   csvChunks,
   datasetCsvColumns,
@@ -158,6 +159,19 @@ export async function generateTable(spec: GeneratedDatasetSpec): Promise<StoredT
 }
 
 /**
+ * A freshly trained model as the registry stores it: with its mean |SHAP| importance (so the drift
+ * monitor has its weights from the start), serialized here, off the serving thread. Training jobs
+ * and the first start (bootstrap-training.ts) both go through it.
+ */
+export async function packageModel(
+  trained: ChurnModel,
+  threads: number,
+): Promise<{ readonly model: ChurnModel; readonly lineage: ModelLineage; readonly artifact: string }> {
+  const model = await withShapImportance(trained, { threads });
+  return { model, lineage: modelLineage(model), artifact: modelToJson(model) };
+}
+
+/**
  * Train on a stored table. Progress: 0–10 % reading, 10–95 % growing trees, then packaging.
  * The artifact is serialized here, off the serving thread.
  */
@@ -176,13 +190,11 @@ export async function trainFromCsv(
     onProgress: (_stage, done, total) =>
       progress(`${unit} ${done}/${total}`, 0.1 + 0.85 * (total > 0 ? done / total : 0)),
   });
-  progress('explaining reference rows (importance)', 0.96);
-  // Stored with the model, so the drift monitor has its mean |SHAP| weights from the start.
-  const model = await withShapImportance(trained, { threads: task.threads });
-  progress('packaging the model', 0.98);
+  progress('packaging the model', 0.96);
+  const { model, lineage, artifact } = await packageModel(trained, task.threads);
   return {
-    lineage: modelLineage(model),
-    artifact: modelToJson(model),
+    lineage,
+    artifact,
     rows: model.training.rows,
     positiveRate: model.training.positiveRate,
     trees: model.trees.length,
