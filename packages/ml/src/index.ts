@@ -19,4 +19,5 @@ export * from './tree/index.js';
 export * from './util/atomic-file.js';
 export { formatNumber } from './util/format-number.js';
 export { Rng } from './util/rng.js';
+export { lowerThreadPriority } from './util/thread-priority.js';
 export { workerUrl } from './util/worker-url.js';

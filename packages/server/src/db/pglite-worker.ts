@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThreadPriority } from '@churn/ml';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { PGLITE_OPTIONS } from './pglite-options.js';
 import {
@@ -17,6 +18,9 @@ import {
 
 const port = parentPort;
 if (!port) throw new Error('pglite-worker runs as a worker thread');
+// Writes of logged predictions and monitor results come in batches and can wait: when this thread
+// and the serving thread both want a core, the serving thread goes first.
+lowerThreadPriority();
 const { dir } = workerData as PgliteWorkerData;
 const db = dir ? new PGlite(dir, PGLITE_OPTIONS) : new PGlite(PGLITE_OPTIONS);
 
