@@ -93,7 +93,9 @@ export class InProcessBus implements EventBus {
 
   private route(topic: string, key: string, value: Buffer): void {
     this.options.hooks?.published?.(topic, 1);
-    for (const members of this.groups.values()) this.toGroup(members, { topic, key, value });
+    // One message object for every group: deliver() parses and validates it once (decodeOnce).
+    const message = { topic, key, value };
+    for (const members of this.groups.values()) this.toGroup(members, message);
   }
 
   private toGroup(members: readonly Member[], message: ReceivedMessage): void {

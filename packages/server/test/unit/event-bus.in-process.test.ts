@@ -16,6 +16,23 @@ eventBusContract('in-process', {
 });
 
 describe('InProcessBus', () => {
+  it('parses a message once for all its groups: each gets the same envelope', async () => {
+    const bus = new InProcessBus({ topics: eventTopics('once.') });
+    const got: Record<string, object[]> = { a: [], b: [] };
+    for (const group of ['a', 'b'])
+      bus.subscribe({
+        group,
+        topics: [bus.topics.feedback],
+        handler: async (batch) => void got[group].push(...batch),
+      });
+    for (let i = 0; i < 3; i++)
+      bus.publish(bus.topics.feedback, createEvent('feedback.received', `k${i}`, { i }, 't'));
+    await bus.flush();
+    expect(got.a).toHaveLength(3);
+    expect(got.a.map((e, i) => e === got.b[i])).toEqual([true, true, true]);
+    await bus.close();
+  });
+
   it('lets a batch gather for the subscription’s maxWaitMs', async () => {
     const bus = new InProcessBus({ topics: eventTopics('w.') });
     const sizes = { waiting: [] as number[], eager: [] as number[] };
