@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { workerUrl } from '@churn/ml';
 import type { Database } from './database.js';
+import { type DirUnlock, lockDataDir } from './dir-lock.js';
 import {
   errorFromData,
   type PgliteRequest,
@@ -26,12 +27,20 @@ type Body<R> = R extends PgliteRequest ? Omit<R, 'id'> : never;
  *
  * A new folder is initialised (initdb) in a short-lived thread first: initdb grows the WebAssembly
  * memory to ~660 MB, and that memory is only returned when its thread ends. Opening the
- * initialised folder afterwards costs ~150 MB.
+ * initialised folder afterwards costs ~150 MB. One process at a time opens a folder
+ * (lockDataDir): two PGlite processes writing one folder corrupt its indexes.
  */
 export async function openPglite(dir?: string): Promise<Database> {
+  let unlock: DirUnlock = () => {};
   if (dir) {
     await mkdir(dir, { recursive: true });
-    if (!existsSync(join(dir, 'PG_VERSION'))) await initPgliteInWorker(dir);
+    unlock = lockDataDir(dir);
+    try {
+      if (!existsSync(join(dir, 'PG_VERSION'))) await initPgliteInWorker(dir);
+    } catch (err) {
+      unlock();
+      throw err;
+    }
   }
   const worker = new Worker(workerUrl(import.meta.url, './pglite-worker.js'), {
     workerData: { dir } satisfies PgliteWorkerData,
@@ -56,7 +65,12 @@ export async function openPglite(dir?: string): Promise<Database> {
   });
   worker.on('error', (e) => failAll(e));
   worker.on('exit', (code) => failAll(new Error(`the PGlite thread ended (exit ${code})`)));
-  await ready;
+  try {
+    await ready;
+  } catch (err) {
+    unlock();
+    throw err;
+  }
 
   const call = <T>(body: Body<PgliteRequest>, id = nextId++): Promise<T[]> => {
     if (failure) return Promise.reject(failure);
@@ -86,9 +100,13 @@ export async function openPglite(dir?: string): Promise<Database> {
       return result;
     },
     async close() {
-      if (failure) return;
-      await call({ op: 'close' });
-      await worker.terminate();
+      try {
+        if (failure) return;
+        await call({ op: 'close' });
+        await worker.terminate();
+      } finally {
+        unlock();
+      }
     },
   };
 }
