@@ -6,7 +6,8 @@ import { getPriority, setPriority } from 'node:os';
  * process: `nice` is added to the process's (Linux niceness, -20..19; default 10). A background
  * thread of the server, such as the embedded database's, then yields the core to the thread that
  * answers requests whenever both want it: with the PGlite thread lowered, p99 latency at 1,000
- * predictions/s on 2 cores went from 9-12 ms to 6-7 ms in three runs each. Linux only (the
+ * predictions/s on 2 cores went from 9-12 ms to 6-7 ms in three runs each in a quiet hour (a later
+ * A/B on a noisy machine could not tell the builds apart). Linux only (the
  * thread's id comes from /proc/thread-self); elsewhere, or when refused, nothing changes. Returns
  * the niceness set, or null.
  */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { workerUrl } from '@churn/ml';
 import type { Database } from './database.js';
-import { type DirUnlock, lockDataDir } from './dir-lock.js';
+import { lockDataDir } from './dir-lock.js';
 import {
   errorFromData,
   type PgliteRequest,
@@ -31,17 +31,30 @@ type Body<R> = R extends PgliteRequest ? Omit<R, 'id'> : never;
  * (lockDataDir): two PGlite processes writing one folder corrupt its indexes.
  */
 export async function openPglite(dir?: string): Promise<Database> {
-  let unlock: DirUnlock = () => {};
-  if (dir) {
-    await mkdir(dir, { recursive: true });
-    unlock = lockDataDir(dir);
-    try {
-      if (!existsSync(join(dir, 'PG_VERSION'))) await initPgliteInWorker(dir);
-    } catch (err) {
-      unlock();
-      throw err;
-    }
+  if (!dir) return startPglite(undefined);
+  await mkdir(dir, { recursive: true });
+  const unlock = lockDataDir(dir);
+  try {
+    if (!existsSync(join(dir, 'PG_VERSION'))) await initPgliteInWorker(dir);
+    const db = await startPglite(dir);
+    return {
+      ...db,
+      async close() {
+        try {
+          await db.close();
+        } finally {
+          unlock();
+        }
+      },
+    };
+  } catch (err) {
+    unlock();
+    throw err;
   }
+}
+
+/** The PGlite thread on an initialised folder (or in memory), and the proxy that talks to it. */
+async function startPglite(dir: string | undefined): Promise<Database> {
   const worker = new Worker(workerUrl(import.meta.url, './pglite-worker.js'), {
     workerData: { dir } satisfies PgliteWorkerData,
   });
@@ -65,12 +78,7 @@ export async function openPglite(dir?: string): Promise<Database> {
   });
   worker.on('error', (e) => failAll(e));
   worker.on('exit', (code) => failAll(new Error(`the PGlite thread ended (exit ${code})`)));
-  try {
-    await ready;
-  } catch (err) {
-    unlock();
-    throw err;
-  }
+  await ready;
 
   const call = <T>(body: Body<PgliteRequest>, id = nextId++): Promise<T[]> => {
     if (failure) return Promise.reject(failure);
@@ -100,13 +108,9 @@ export async function openPglite(dir?: string): Promise<Database> {
       return result;
     },
     async close() {
-      try {
-        if (failure) return;
-        await call({ op: 'close' });
-        await worker.terminate();
-      } finally {
-        unlock();
-      }
+      if (failure) return;
+      await call({ op: 'close' });
+      await worker.terminate();
     },
   };
 }
