@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { histogramKernel } from '../tree/histogram-kernel.js';
+import { waitForChange, waitForValue } from '../util/spin-wait.js';
 import { type ShardMemory, type ShardSplit, shardLevel, shardRoot } from './shard-ops.js';
 import { MIDS, OP_EXIT, OP_LEVEL, OP_ROOT, readSplits, SLOT } from './shard-protocol.js';
 import { RED, type ReduceContext, shardReduce } from './shard-reduce.js';
@@ -46,8 +47,7 @@ const mids = new Int32Array(ctl.buffer, ctl.byteOffset + 4 * MIDS, ctl.length - 
 parentPort!.postMessage('ready');
 let last = 0;
 for (;;) {
-  Atomics.wait(ctl, SLOT.SEQ, last);
-  const seq = Atomics.load(ctl, SLOT.SEQ);
+  const seq = waitForChange(ctl, SLOT.SEQ, last);
   if (seq === last) continue;
   last = seq;
   const op = ctl[SLOT.OP];
@@ -65,8 +65,7 @@ for (;;) {
     // Barrier: both shards built, then this thread's half of the merges and searches.
     Atomics.store(red, RED.BUILT1, seq);
     Atomics.notify(red, RED.BUILT1);
-    while (Atomics.load(red, RED.BUILT0) !== seq)
-      Atomics.wait(red, RED.BUILT0, Atomics.load(red, RED.BUILT0), 100);
+    waitForValue(red, RED.BUILT0, seq);
     shardReduce(reduce, fs, 1);
   }
   Atomics.store(ctl, SLOT.DONE, seq);

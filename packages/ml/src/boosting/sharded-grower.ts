@@ -4,6 +4,7 @@ import { histogramKernel } from '../tree/histogram-kernel.js';
 import { HIST_STRIDE, type Split, searchFeature } from '../tree/split.js';
 import type { Tree } from '../tree/tree.js';
 import { TreeBuilder } from '../tree/tree-builder.js';
+import { waitForValue } from '../util/spin-wait.js';
 import { workerUrl } from '../util/worker-url.js';
 import { type ShardMemory, type ShardSplit, shardLevel, shardRoot } from './shard-ops.js';
 import {
@@ -222,9 +223,7 @@ export class ShardedGrower {
 
   private wait(): void {
     if (!this.worker) return;
-    const seq = this.seq;
-    while (Atomics.load(this.ctl, SLOT.DONE) !== seq)
-      Atomics.wait(this.ctl, SLOT.DONE, Atomics.load(this.ctl, SLOT.DONE), 100);
+    waitForValue(this.ctl, SLOT.DONE, this.seq);
   }
 
   /**
@@ -409,8 +408,7 @@ export class ShardedGrower {
     const { red, seq } = this;
     Atomics.store(red, RED.BUILT0, seq);
     Atomics.notify(red, RED.BUILT0);
-    while (Atomics.load(red, RED.BUILT1) !== seq)
-      Atomics.wait(red, RED.BUILT1, Atomics.load(red, RED.BUILT1), 100);
+    waitForValue(red, RED.BUILT1, seq);
   }
 
   /** The combined result of search `task`, with its own bitset, or null. */
