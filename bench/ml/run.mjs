@@ -454,7 +454,10 @@ md.push(
 );
 md.push('holds a core: compare with the load averages recorded per model in ml.json.');
 md.push(
-  'Batch scoring: TS `predictEncoded` on pre-encoded rows, 1 thread; scikit-learn `predict_proba` on a prepared float32 array, n_jobs=2;',
+  'Batch scoring: TS `predictEncoded` on pre-encoded rows (it shares batches of 4,096 rows or more with a worker thread: 2 threads on the generated',
+);
+md.push(
+  "table's test rows, 1 on Telco's; CPU time / wall time of the passes is in ml.json as batchCpuPerWall); scikit-learn `predict_proba` on a prepared float32 array, n_jobs=2;",
 );
 md.push(
   'XGBoost `inplace_predict` on the prepared DataFrame, 2 threads; best of 15 after warm-up (TS: the first, cold pass is listed below each table).',
