@@ -123,6 +123,30 @@ export function buildClosingLayout(trees: readonly Tree[], nFeatures: number): C
   };
 }
 
+/**
+ * The same layout with every array in shared memory, so that threads explaining different trees
+ * of one model read one copy (structured cloning a SharedArrayBuffer view shares its memory).
+ */
+export function shareLayout(layout: ClosingLayout): ClosingLayout {
+  const share = <T extends Int32Array | Uint32Array | Float64Array>(a: T): T => {
+    const copy = new (a.constructor as new (b: SharedArrayBuffer) => T)(new SharedArrayBuffer(a.byteLength));
+    copy.set(a);
+    return copy;
+  };
+  return {
+    ...layout,
+    meta: share(layout.meta),
+    split: share(layout.split),
+    right: share(layout.right),
+    catBits: share(layout.catBits),
+    closeStart: share(layout.closeStart),
+    closeFeature: share(layout.closeFeature),
+    closeCover: share(layout.closeCover),
+    degree: share(layout.degree),
+    roots: share(layout.roots),
+  };
+}
+
 /** For every node, the bitset (`words` 32-bit words) of the features split on in its subtree. */
 function subtreeFeatures(t: Tree, words: number): Uint32Array {
   const order: number[] = [];

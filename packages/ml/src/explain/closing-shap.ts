@@ -54,9 +54,10 @@ export class ClosingTreeShap {
   private readonly stWas: Uint8Array;
   private readonly stLeft: Uint8Array;
 
-  constructor(trees: readonly Tree[], nFeatures: number) {
-    this.layout = buildClosingLayout(trees, nFeatures);
-    this.nTrees = trees.length;
+  /** Lay out `trees`, or use a layout already built (possibly in shared memory, by another thread). */
+  constructor(source: readonly Tree[] | ClosingLayout, nFeatures: number) {
+    this.layout = 'roots' in source ? source : buildClosingLayout(source, nFeatures);
+    this.nTrees = this.layout.roots.length;
     this.nFeatures = nFeatures;
     const { stride, levels } = this.layout;
     this.mu = new Float64Array(stride * (levels + 2));

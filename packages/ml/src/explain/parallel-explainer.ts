@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { ChurnModel } from '../model/model.js';
 import type { Tree } from '../tree/tree.js';
 import { workerUrl } from '../util/worker-url.js';
+import { buildClosingLayout, type ClosingLayout, shareLayout } from './closing-layout.js';
 import { ClosingTreeShap } from './closing-shap.js';
 import type { ShapOutputSpace } from './tree-explainer.js';
 import { treeExpectedValue } from './tree-paths.js';
@@ -17,9 +18,12 @@ import { treeExpectedValue } from './tree-paths.js';
 /** Longest wait for a worker's share of one row. */
 const WORKER_TIMEOUT_MS = 60_000;
 
-/** What a worker receives at start: its trees and the shared buffers. */
+/** What a worker receives at start: the model's layout (shared memory), its trees' range and the buffers. */
 export interface ParallelShareJob {
-  readonly trees: readonly Tree[];
+  readonly layout: ClosingLayout;
+  /** The worker's trees: [firstTree, endTree) of the layout. */
+  readonly firstTree: number;
+  readonly endTree: number;
   readonly nFeatures: number;
   readonly scale: number;
   /** Int32 [request sequence, answered sequence]; a negative request stops the worker. */
@@ -35,18 +39,22 @@ interface Share {
   readonly output: Float64Array;
 }
 
-/** Split trees into `parts` consecutive runs of about equal node counts. */
-function splitByNodes(trees: readonly Tree[], parts: number): Tree[][] {
+/**
+ * Split trees into `parts` consecutive runs of about equal node counts: part k is trees
+ * [bounds[k], bounds[k + 1]).
+ */
+function splitByNodes(trees: readonly Tree[], parts: number): number[] {
   let total = 0;
   for (const t of trees) total += t.nNodes;
-  const out: Tree[][] = Array.from({ length: parts }, () => []);
+  const counts = new Array<number>(parts).fill(0);
   let acc = 0;
   for (const t of trees) {
-    const k = Math.min(parts - 1, Math.floor((acc / total) * parts));
-    out[k].push(t);
+    counts[Math.min(parts - 1, Math.floor((acc / total) * parts))]++;
     acc += t.nNodes;
   }
-  return out;
+  const bounds = [0];
+  for (const c of counts) bounds.push(bounds[bounds.length - 1] + c);
+  return bounds;
 }
 
 /**
@@ -73,7 +81,14 @@ export class ParallelTreeExplainer {
   private seq = 0;
   private closed = false;
 
-  private constructor(model: ChurnModel, local: ClosingTreeShap, shares: Share[], scale: number) {
+  private constructor(
+    model: ChurnModel,
+    local: ClosingTreeShap,
+    /** This thread's trees: [0, localTrees) of `local`'s layout. */
+    private readonly localTrees: number,
+    shares: Share[],
+    scale: number,
+  ) {
     this.nFeatures = model.binning.length;
     const forest = model.algorithm === 'random-forest';
     this.outputSpace = forest ? 'probability' : 'log-odds';
@@ -93,11 +108,15 @@ export class ParallelTreeExplainer {
     const nFeatures = model.binning.length;
     const forest = model.algorithm === 'random-forest';
     const scale = forest && model.trees.length > 0 ? 1 / model.trees.length : 1;
-    const parts = splitByNodes(model.trees, Math.max(1, Math.min(threads, model.trees.length)));
+    const bounds = splitByNodes(model.trees, Math.max(1, Math.min(threads, model.trees.length)));
+    // One layout of every tree, in shared memory: each thread walks its own range of it.
+    const layout = bounds.length > 2 ? shareLayout(buildClosingLayout(model.trees, nFeatures)) : null;
     const shares = await Promise.all(
-      parts.slice(1).map(async (trees): Promise<Share> => {
+      bounds.slice(1, -1).map(async (firstTree, k): Promise<Share> => {
         const job: ParallelShareJob = {
-          trees,
+          layout: layout!,
+          firstTree,
+          endTree: bounds[k + 2],
           nFeatures,
           scale,
           control: new SharedArrayBuffer(8),
@@ -121,7 +140,8 @@ export class ParallelTreeExplainer {
         };
       }),
     );
-    return new ParallelTreeExplainer(model, new ClosingTreeShap(parts[0], nFeatures), shares, scale);
+    const local = new ClosingTreeShap(layout ?? model.trees, nFeatures);
+    return new ParallelTreeExplainer(model, local, bounds[1], shares, scale);
   }
 
   /** SHAP values of one encoded row x[offset .. offset + nFeatures): one per feature. */
@@ -136,7 +156,7 @@ export class ParallelTreeExplainer {
       Atomics.notify(s.ctl, 0);
     }
     const phi = new Float64Array(nF);
-    this.local.addTrees(0, this.local.nTrees, x, offset, phi, 0, this.scale);
+    this.local.addTrees(0, this.localTrees, x, offset, phi, 0, this.scale);
     for (const s of this.shares) {
       for (let seen = Atomics.load(s.ctl, 1); seen !== seq; seen = Atomics.load(s.ctl, 1)) {
         // A worker that died never answers: fail instead of blocking this thread for good.

@@ -8,6 +8,7 @@ import { inferSchema } from '../schema/infer-schema.js';
 import type { Tree } from '../tree/tree.js';
 import { Rng } from '../util/rng.js';
 import { bruteForceTreeShap, coalitionValue } from './brute-force.js';
+import { buildClosingLayout, shareLayout } from './closing-layout.js';
 import { ClosingTreeShap } from './closing-shap.js';
 import { TreeExplainer } from './tree-explainer.js';
 import { treeExpectedValue } from './tree-paths.js';
@@ -176,6 +177,34 @@ describe('TreeSHAP on random trees equals brute force', () => {
         for (let f = 0; f < N_FEATURES; f++) want[1 + f] += 0.25 * phi[f];
       }
       expect(worstDiff(all, want)).toBeLessThan(1e-9);
+    }
+  });
+
+  it('the polynomial algorithm on a layout in shared memory, by ranges of trees', () => {
+    const own = new ClosingTreeShap(trees, N_FEATURES);
+    const layout = shareLayout(buildClosingLayout(trees, N_FEATURES));
+    for (const a of [layout.meta, layout.split, layout.closeCover, layout.closeFeature, layout.roots])
+      expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(Array.from(layout.closeCover)).toEqual(Array.from(own.layout.closeCover));
+    const shared = new ClosingTreeShap(layout, N_FEATURES);
+    expect(shared.nTrees).toBe(trees.length);
+    const mid = trees.length >> 1;
+    for (let i = 0; i < 12; i++) {
+      const whole = new Float64Array(N_FEATURES);
+      own.addTrees(0, trees.length, rows, i * N_FEATURES, whole, 0, 1);
+      // Two ranges, as two threads take them, add up to the same values, bit for bit.
+      const parts = new Float64Array(N_FEATURES);
+      shared.addTrees(0, mid, rows, i * N_FEATURES, parts, 0, 1);
+      const rest = new Float64Array(N_FEATURES);
+      shared.addTrees(mid, trees.length, rows, i * N_FEATURES, rest, 0, 1);
+      for (let f = 0; f < N_FEATURES; f++) parts[f] += rest[f];
+      const split = new Float64Array(N_FEATURES);
+      own.addTrees(0, mid, rows, i * N_FEATURES, split, 0, 1);
+      const splitRest = new Float64Array(N_FEATURES);
+      own.addTrees(mid, trees.length, rows, i * N_FEATURES, splitRest, 0, 1);
+      for (let f = 0; f < N_FEATURES; f++) split[f] += splitRest[f];
+      expect(Array.from(parts)).toEqual(Array.from(split));
+      expect(worstDiff(parts, whole)).toBeLessThan(1e-12);
     }
   });
 
