@@ -91,10 +91,9 @@ export async function trainBoosting(
   // Trees of depth <= 10 grow on two row shards (a worker takes one on large tables);
   // deeper ones, rare in boosting, on the single-threaded node grower.
   if (params.maxDepth > 10) return boostSerial(data, y, params, leafValue, validation, onProgress);
-  const shared = sharedData(data);
   const ys = new Uint8Array(new SharedArrayBuffer(y.length));
   ys.set(y);
-  const grower = new ShardedGrower(shared, ys, {
+  const grower = new ShardedGrower(sharedColumns(data), ys, {
     maxDepth: params.maxDepth,
     lambda,
     minChildWeight: params.minChildWeight,
@@ -105,21 +104,18 @@ export async function trainBoosting(
   });
   if (threads > 1 && data.nRows >= 20_000) await grower.startWorker();
   try {
-    return boostSharded(shared, ys, params, grower, validation, onProgress);
+    return boostSharded(grower.data, ys, params, grower, validation, onProgress);
   } finally {
     await grower.stop();
   }
 }
 
-function sharedData(data: BinnedData): BinnedData {
-  if (data.bins.buffer instanceof SharedArrayBuffer && data.cols.buffer instanceof SharedArrayBuffer)
-    return data;
-  const copy = (a: Uint8Array) => {
-    const s = new Uint8Array(new SharedArrayBuffer(a.length));
-    s.set(a);
-    return s;
-  };
-  return { ...data, bins: copy(data.bins), cols: copy(data.cols) };
+/** The data with its column-major bins in shared memory (the grower copies the row-major ones into its arena). */
+function sharedColumns(data: BinnedData): BinnedData {
+  if (data.cols.buffer instanceof SharedArrayBuffer) return data;
+  const cols = new Uint8Array(new SharedArrayBuffer(data.cols.length));
+  cols.set(data.cols);
+  return { ...data, cols };
 }
 
 /** Shared per-round bookkeeping of both growers: validation loss and early stopping. */

@@ -1,5 +1,5 @@
 import type { BinnedData } from '../binning/bin-mapper.js';
-import type { HistogramKernel } from '../tree/histogram-kernel.js';
+import type { PairKernel } from '../tree/histogram-wasm.js';
 import { fillSide, partitionRowIndices } from '../tree/partition.js';
 import { HIST_STRIDE } from '../tree/split.js';
 
@@ -13,9 +13,8 @@ export interface ShardMemory {
   readonly data: BinnedData;
   /** Row order, shared by both shards, each in its own region. */
   readonly rows: Uint32Array;
-  /** Gradients and hessians by row index (each shard writes its own rows). */
-  readonly og: Float64Array;
-  readonly oh: Float64Array;
+  /** (gradient, hessian) of row i at [2i], [2i + 1] (each shard writes its own rows). */
+  readonly gh: Float64Array;
   readonly margin: Float64Array;
   readonly y: Uint8Array;
   /** Histogram slot buffers of this shard. */
@@ -25,7 +24,7 @@ export interface ShardMemory {
   readonly side: Uint8Array;
   readonly features: Int32Array;
   /** The histogram kernel of `features`, looked up once per tree. */
-  readonly kernel: HistogramKernel;
+  readonly kernel: PairKernel;
 }
 
 /**
@@ -39,7 +38,7 @@ export function shardRoot(
   posWeight: number,
   slot: number,
 ): [number, number] {
-  const { rows, og, oh, margin, y } = m;
+  const { rows, gh, margin, y } = m;
   let G = 0;
   let H = 0;
   for (let k = start; k < end; k++) {
@@ -48,8 +47,8 @@ export function shardRoot(
     const w = y[i] ? posWeight : 1;
     const g = (p - y[i]) * w;
     const h = Math.max(p * (1 - p), 1e-16) * w;
-    og[i] = g;
-    oh[i] = h;
+    gh[2 * i] = g;
+    gh[2 * i + 1] = h;
     G += g;
     H += h;
   }
@@ -130,5 +129,5 @@ function buildInto(m: ShardMemory, start: number, end: number, slot: number): vo
     hist[o + 510] = 0;
     hist[o + 511] = 0;
   }
-  m.kernel(m.data.bins, m.rows, m.og, m.oh, hist, start, end);
+  m.kernel(hist, start, end);
 }

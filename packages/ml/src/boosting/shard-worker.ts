@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { histogramKernel } from '../tree/histogram-kernel.js';
+import { pairHistogramKernel } from '../tree/histogram-wasm.js';
 import { waitForChange, waitForValue } from '../util/spin-wait.js';
 import { type ShardMemory, type ShardSplit, shardLevel, shardRoot } from './shard-ops.js';
 import { MIDS, OP_EXIT, OP_LEVEL, OP_ROOT, readSplits, SLOT } from './shard-protocol.js';
@@ -11,30 +11,28 @@ const init = workerData as ShardWorkerInit;
 const { ctl, f64 } = init;
 const n = init.data.nRows;
 const features = new Int32Array(256);
+const arena = { memory: init.memory, bins: init.data.bins, rows: init.rows, gh: init.gh };
+function slotViews(offset: number): Float64Array[] {
+  return Array.from(
+    { length: init.slots },
+    (_, k) => new Float64Array(init.buffer, offset + 8 * init.histSize * k, init.histSize),
+  );
+}
 const memory: ShardMemory = {
   data: init.data,
   rows: init.rows,
-  og: init.og,
-  oh: init.oh,
+  gh: init.gh,
   margin: init.margin,
   y: init.y,
-  hists: Array.from(
-    { length: init.slots },
-    (_, k) => new Float64Array(init.histBuffer, 8 * init.histSize * k, init.histSize),
-  ),
+  hists: slotViews(init.hist1Offset),
   scratch: new Uint32Array(n),
   side: new Uint8Array(256),
   features,
   kernel: () => {},
 };
-const views = (buffer: SharedArrayBuffer) =>
-  Array.from(
-    { length: init.slots },
-    (_, k) => new Float64Array(buffer, 8 * init.histSize * k, init.histSize),
-  );
 const { red } = init;
 const reduce: ReduceContext = {
-  hist0: views(init.histBuffer0),
+  hist0: slotViews(init.hist0Offset),
   hist1: memory.hists,
   binning: init.data.features,
   params: init.searchParams,
@@ -55,7 +53,7 @@ for (;;) {
   const nFeat = ctl[SLOT.N_FEATURES];
   for (let k = 0; k < nFeat; k++) features[k] = ctl[SLOT.FEATURES + k];
   const fs = features.subarray(0, nFeat);
-  const m = { ...memory, features: fs, kernel: histogramKernel(init.data.nFeatures, fs, true) };
+  const m = { ...memory, features: fs, kernel: pairHistogramKernel(arena, init.data.nFeatures, fs) };
   if (op === OP_ROOT) {
     const [G, H] = shardRoot(m, ctl[SLOT.A], ctl[SLOT.B], f64[0], ctl[SLOT.C]);
     f64[1] = G;

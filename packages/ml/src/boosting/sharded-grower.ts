@@ -1,10 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import type { BinnedData } from '../binning/bin-mapper.js';
-import { histogramKernel } from '../tree/histogram-kernel.js';
+import { arenaMemory, type PairArena, pairHistogramKernel } from '../tree/histogram-wasm.js';
 import { HIST_STRIDE, type Split, searchFeature } from '../tree/split.js';
 import type { Tree } from '../tree/tree.js';
 import { TreeBuilder } from '../tree/tree-builder.js';
 import { waitForValue } from '../util/spin-wait.js';
+import type { WasmMemory } from '../util/wasm-asm.js';
 import { workerUrl } from '../util/worker-url.js';
 import { type ShardMemory, type ShardSplit, shardLevel, shardRoot } from './shard-ops.js';
 import {
@@ -39,15 +40,18 @@ export interface ShardedGrowParams extends SearchParams {
 
 /** What the shard worker receives at start. */
 export interface ShardWorkerInit {
+  /** The data, its bins in the arena. */
   readonly data: BinnedData;
+  /** The arena (see {@link ShardedGrower}): its WebAssembly memory, or null, and its buffer. */
+  readonly memory: WasmMemory | null;
+  readonly buffer: SharedArrayBuffer;
   readonly rows: Uint32Array;
-  readonly og: Float64Array;
-  readonly oh: Float64Array;
+  readonly gh: Float64Array;
   readonly margin: Float64Array;
   readonly y: Uint8Array;
-  readonly histBuffer: SharedArrayBuffer;
-  /** Shard 0's histograms, which the worker's half of each reduce writes too. */
-  readonly histBuffer0: SharedArrayBuffer;
+  /** Byte offsets in the buffer of shard 1's histogram slots and of shard 0's (which the worker's half of each reduce writes too). */
+  readonly hist1Offset: number;
+  readonly hist0Offset: number;
   readonly histSize: number;
   readonly red: Int32Array;
   readonly redF: Float64Array;
@@ -96,16 +100,19 @@ const sab = (bytes: number) => new SharedArrayBuffer(bytes);
  * model does not depend on the thread count.
  */
 export class ShardedGrower {
+  /** The data, its row-major bins copied into the arena. */
+  readonly data: BinnedData;
   readonly rows: Uint32Array;
   readonly margin: Float64Array;
-  private readonly og: Float64Array;
-  private readonly oh: Float64Array;
+  private readonly arena: PairArena;
+  private readonly buffer: SharedArrayBuffer;
+  private readonly gh: Float64Array;
   private readonly histSize: number;
   private readonly slots: number;
   private readonly hist0: Float64Array[];
   private readonly hist1: Float64Array[];
-  private readonly histBuffer0: SharedArrayBuffer;
-  private readonly histBuffer1: SharedArrayBuffer;
+  private readonly hist0Offset: number;
+  private readonly hist1Offset: number;
   private readonly red: Int32Array;
   private readonly redF: Float64Array;
   private readonly reduce0: ReduceContext;
@@ -119,34 +126,50 @@ export class ShardedGrower {
   private worker: Worker | null = null;
   private seq = 0;
 
+  /**
+   * `data.cols` must live in shared memory. The arena, one shared memory (a WebAssembly memory
+   * when the runtime provides one, so that the histogram kernel runs as WebAssembly SIMD), holds
+   * the row-major bins, the row order, the (gradient, hessian) pairs and both shards' histograms.
+   */
   constructor(
-    private readonly data: BinnedData,
+    source: BinnedData,
     private readonly y: Uint8Array,
     private readonly params: ShardedGrowParams,
   ) {
-    const n = data.nRows;
-    this.rows = new Uint32Array(sab(4 * n));
-    this.og = new Float64Array(sab(8 * n));
-    this.oh = new Float64Array(sab(8 * n));
-    this.margin = new Float64Array(sab(8 * n));
-    this.histSize = data.nFeatures * HIST_STRIDE;
+    const n = source.nRows;
+    const nF = source.nFeatures;
+    this.histSize = nF * HIST_STRIDE;
     this.slots = 2 ** params.maxDepth + 2;
-    const slotViews = (buffer: SharedArrayBuffer) =>
+    const align = (b: number) => Math.ceil(b / 64) * 64;
+    const binsBytes = align(n * nF);
+    const rowsBytes = align(4 * n);
+    const ghBytes = align(16 * n);
+    const histBytes = 8 * this.histSize * this.slots;
+    this.hist0Offset = binsBytes + rowsBytes + ghBytes;
+    this.hist1Offset = this.hist0Offset + histBytes;
+    const { memory, buffer } = arenaMemory(this.hist1Offset + histBytes);
+    this.buffer = buffer;
+    const bins = new Uint8Array(buffer, 0, n * nF);
+    bins.set(source.bins);
+    this.data = { ...source, bins };
+    this.rows = new Uint32Array(buffer, binsBytes, n);
+    this.gh = new Float64Array(buffer, binsBytes + rowsBytes, 2 * n);
+    this.arena = { memory, bins, rows: this.rows, gh: this.gh };
+    this.margin = new Float64Array(sab(8 * n));
+    const slotViews = (offset: number) =>
       Array.from(
         { length: this.slots },
-        (_, k) => new Float64Array(buffer, 8 * this.histSize * k, this.histSize),
+        (_, k) => new Float64Array(buffer, offset + 8 * this.histSize * k, this.histSize),
       );
-    this.histBuffer0 = sab(8 * this.histSize * this.slots);
-    this.hist0 = slotViews(this.histBuffer0);
-    this.histBuffer1 = sab(8 * this.histSize * this.slots);
-    this.hist1 = slotViews(this.histBuffer1);
+    this.hist0 = slotViews(this.hist0Offset);
+    this.hist1 = slotViews(this.hist1Offset);
+    const data = this.data;
     this.mids0 = new Int32Array(1024);
     this.mids1 = new Int32Array(this.ctl.buffer, 4 * MIDS, 1024);
-    const memory = (hists: Float64Array[]): ShardMemory => ({
+    const shard = (hists: Float64Array[]): ShardMemory => ({
       data,
       rows: this.rows,
-      og: this.og,
-      oh: this.oh,
+      gh: this.gh,
       margin: this.margin,
       y,
       hists,
@@ -155,8 +178,8 @@ export class ShardedGrower {
       features: new Int32Array(0),
       kernel: () => {},
     });
-    this.mem0 = memory(this.hist0);
-    this.mem1 = memory(this.hist1);
+    this.mem0 = shard(this.hist0);
+    this.mem1 = shard(this.hist1);
     ({ red: this.red, redF: this.redF } = reduceBlocks());
     this.reduce0 = {
       hist0: this.hist0,
@@ -173,13 +196,14 @@ export class ShardedGrower {
   async startWorker(): Promise<void> {
     const init: ShardWorkerInit = {
       data: this.data,
+      memory: this.arena.memory,
+      buffer: this.buffer,
       rows: this.rows,
-      og: this.og,
-      oh: this.oh,
+      gh: this.gh,
       margin: this.margin,
       y: this.y,
-      histBuffer: this.histBuffer1,
-      histBuffer0: this.histBuffer0,
+      hist1Offset: this.hist1Offset,
+      hist0Offset: this.hist0Offset,
       histSize: this.histSize,
       red: this.red,
       redF: this.redF,
@@ -235,7 +259,7 @@ export class ShardedGrower {
     const half = m >> 1;
     this.free.length = 0;
     for (let k = this.slots - 1; k >= 0; k--) this.free.push(k);
-    const kernel = histogramKernel(this.data.nFeatures, features, true);
+    const kernel = pairHistogramKernel(this.arena, this.data.nFeatures, features);
     const m0 = { ...this.mem0, features, kernel };
     const m1 = { ...this.mem1, features, kernel };
     ctl[SLOT.N_FEATURES] = features.length;

