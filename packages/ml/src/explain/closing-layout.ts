@@ -38,20 +38,27 @@ export interface ClosingLayout {
   readonly levels: number;
 }
 
-/** Lay out trees for the closing-point TreeSHAP; `nFeatures` is the model's feature count. */
-export function buildClosingLayout(trees: readonly Tree[], nFeatures: number): ClosingLayout {
+/**
+ * Lay out trees for the closing-point TreeSHAP; `nFeatures` is the model's feature count. With
+ * `shared`, every array lives in shared memory, so that threads explaining different trees of
+ * one model read one copy (structured cloning a SharedArrayBuffer view shares its memory).
+ */
+export function buildClosingLayout(trees: readonly Tree[], nFeatures: number, shared = false): ClosingLayout {
   let total = 0;
   for (const t of trees) total += t.nNodes;
+  const bytes = (n: number) => (shared ? new SharedArrayBuffer(n) : new ArrayBuffer(n));
+  const i32 = (n: number) => new Int32Array(bytes(4 * n));
+  const f64 = (n: number) => new Float64Array(bytes(8 * n));
   const out = {
-    meta: new Int32Array(total),
-    split: new Float64Array(total),
-    right: new Int32Array(total),
-    degree: new Int32Array(total),
-    closeStart: new Int32Array(total + 1),
+    meta: i32(total),
+    split: f64(total),
+    right: i32(total),
+    degree: i32(total),
+    closeStart: i32(total + 1),
   };
   const closeFeature: number[] = [];
   const closeCover: number[] = [];
-  const roots = new Int32Array(trees.length);
+  const roots = i32(trees.length);
   const bits: number[] = [];
   const words = Math.max(1, Math.ceil(nFeatures / 32));
   let next = 0;
@@ -114,37 +121,21 @@ export function buildClosingLayout(trees: readonly Tree[], nFeatures: number): C
   return {
     nFeatures,
     ...out,
-    catBits: Uint32Array.from(bits),
-    closeFeature: Int32Array.from(closeFeature),
-    closeCover: Float64Array.from(closeCover),
+    catBits: copyInto(new Uint32Array(bytes(4 * bits.length)), bits),
+    closeFeature: copyInto(i32(closeFeature.length), closeFeature),
+    closeCover: copyInto(f64(closeCover.length), closeCover),
     roots,
     stride,
     levels,
   };
 }
 
-/**
- * The same layout with every array in shared memory, so that threads explaining different trees
- * of one model read one copy (structured cloning a SharedArrayBuffer view shares its memory).
- */
-export function shareLayout(layout: ClosingLayout): ClosingLayout {
-  const share = <T extends Int32Array | Uint32Array | Float64Array>(a: T): T => {
-    const copy = new (a.constructor as new (b: SharedArrayBuffer) => T)(new SharedArrayBuffer(a.byteLength));
-    copy.set(a);
-    return copy;
-  };
-  return {
-    ...layout,
-    meta: share(layout.meta),
-    split: share(layout.split),
-    right: share(layout.right),
-    catBits: share(layout.catBits),
-    closeStart: share(layout.closeStart),
-    closeFeature: share(layout.closeFeature),
-    closeCover: share(layout.closeCover),
-    degree: share(layout.degree),
-    roots: share(layout.roots),
-  };
+function copyInto<T extends Int32Array | Uint32Array | Float64Array>(
+  target: T,
+  values: readonly number[],
+): T {
+  target.set(values);
+  return target;
 }
 
 /** For every node, the bitset (`words` 32-bit words) of the features split on in its subtree. */

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { ChurnModel } from '../model/model.js';
 import type { Tree } from '../tree/tree.js';
 import { workerUrl } from '../util/worker-url.js';
-import { buildClosingLayout, type ClosingLayout, shareLayout } from './closing-layout.js';
+import { buildClosingLayout, type ClosingLayout } from './closing-layout.js';
 import { ClosingTreeShap } from './closing-shap.js';
 import type { ShapOutputSpace } from './tree-explainer.js';
 import { treeExpectedValue } from './tree-paths.js';
@@ -110,7 +110,7 @@ export class ParallelTreeExplainer {
     const scale = forest && model.trees.length > 0 ? 1 / model.trees.length : 1;
     const bounds = splitByNodes(model.trees, Math.max(1, Math.min(threads, model.trees.length)));
     // One layout of every tree, in shared memory: each thread walks its own range of it.
-    const layout = bounds.length > 2 ? shareLayout(buildClosingLayout(model.trees, nFeatures)) : null;
+    const layout = bounds.length > 2 ? buildClosingLayout(model.trees, nFeatures, true) : null;
     const shares = await Promise.all(
       bounds.slice(1, -1).map(async (firstTree, k): Promise<Share> => {
         const job: ParallelShareJob = {

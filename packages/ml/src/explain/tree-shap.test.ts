@@ -8,7 +8,7 @@ import { inferSchema } from '../schema/infer-schema.js';
 import type { Tree } from '../tree/tree.js';
 import { Rng } from '../util/rng.js';
 import { bruteForceTreeShap, coalitionValue } from './brute-force.js';
-import { buildClosingLayout, shareLayout } from './closing-layout.js';
+import { buildClosingLayout } from './closing-layout.js';
 import { ClosingTreeShap } from './closing-shap.js';
 import { TreeExplainer } from './tree-explainer.js';
 import { treeExpectedValue } from './tree-paths.js';
@@ -182,7 +182,7 @@ describe('TreeSHAP on random trees equals brute force', () => {
 
   it('the polynomial algorithm on a layout in shared memory, by ranges of trees', () => {
     const own = new ClosingTreeShap(trees, N_FEATURES);
-    const layout = shareLayout(buildClosingLayout(trees, N_FEATURES));
+    const layout = buildClosingLayout(trees, N_FEATURES, true);
     for (const a of [layout.meta, layout.split, layout.closeCover, layout.closeFeature, layout.roots])
       expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(Array.from(layout.closeCover)).toEqual(Array.from(own.layout.closeCover));
