@@ -193,8 +193,9 @@ function boostSharded(
   const nF = data.nFeatures;
   const rng = new Rng(params.seed);
   const baseMargin = baseMarginFor(y, params.scalePosWeight);
-  const margin = grower.margin;
+  const { margin, expNeg } = grower;
   margin.fill(baseMargin);
+  expNeg.fill(Math.exp(-baseMargin));
   const rows = grower.rows;
   const tracker = new RoundTracker(params, baseMargin, validation);
   const trees: Tree[] = [];
@@ -219,16 +220,24 @@ function boostSharded(
     const ranges = grown.leafRanges;
     for (let j = 0; j < grown.leafNodes.length; j++) {
       const v = tree.value[grown.leafNodes[j]];
+      const ev = Math.exp(-v);
       for (let r = 4 * j; r < 4 * j + 4; r += 2) {
         for (let k = ranges[r]; k < ranges[r + 1]; k++) {
           margin[rows[k]] += v;
+          expNeg[rows[k]] *= ev;
           if (m < n) inSample[rows[k]] = 1;
         }
       }
     }
-    if (m < n)
-      for (let i = 0; i < n; i++)
-        if (!inSample[i]) margin[i] += tree.value[leafOfBinnedRow(tree, data.bins, i * nF)];
+    if (m < n) {
+      const expValue = tree.value.map((v) => Math.exp(-v));
+      for (let i = 0; i < n; i++) {
+        if (inSample[i]) continue;
+        const leaf = leafOfBinnedRow(tree, data.bins, i * nF);
+        margin[i] += tree.value[leaf];
+        expNeg[i] *= expValue[leaf];
+      }
+    }
     if (tracker.add(tree, round)) {
       onProgress?.(params.nRounds, params.nRounds);
       break;

@@ -16,6 +16,12 @@ export interface ShardMemory {
   /** (gradient, hessian) of row i at [2i], [2i + 1] (each shard writes its own rows). */
   readonly gh: Float64Array;
   readonly margin: Float64Array;
+  /**
+   * exp(−margin) per row, kept up to date by multiplying with exp(−leaf value) (one exp per leaf,
+   * not per row): the gradients' sigmoid then costs a division instead of an exp (3 against 26 ns
+   * a row here). Values out of (1e-300, 1e300) are recomputed from the margin.
+   */
+  readonly expNeg: Float64Array;
   readonly y: Uint8Array;
   /** Histogram slot buffers of this shard. */
   readonly hists: Float64Array[];
@@ -38,12 +44,18 @@ export function shardRoot(
   posWeight: number,
   slot: number,
 ): [number, number] {
-  const { rows, gh, margin, y } = m;
+  const { rows, gh, margin, expNeg, y } = m;
   let G = 0;
   let H = 0;
   for (let k = start; k < end; k++) {
     const i = rows[k];
-    const p = 1 / (1 + Math.exp(-margin[i]));
+    let e = expNeg[i];
+    if (!(e > 1e-300 && e < 1e300)) {
+      // Underflowed, overflowed or never set: from the margin itself.
+      e = Math.exp(-margin[i]);
+      expNeg[i] = e;
+    }
+    const p = 1 / (1 + e);
     const w = y[i] ? posWeight : 1;
     const g = (p - y[i]) * w;
     const h = Math.max(p * (1 - p), 1e-16) * w;
@@ -105,17 +117,22 @@ export function shardLevel(m: ShardMemory, splits: readonly ShardSplit[], mids: 
 }
 
 const leafPair = new Float64Array(2);
+const expPair = new Float64Array(2);
 
 /** Margins of a final split's rows: + rightValue (side 0) or + leftValue (side 1), by table, not branch. */
 function addLeafValues(m: ShardMemory, s: ShardSplit): void {
-  const { rows, margin, side } = m;
+  const { rows, margin, expNeg, side } = m;
   const col = m.data.cols;
   const off = s.feature * m.data.nRows;
   leafPair[0] = s.rightValue;
   leafPair[1] = s.leftValue;
+  expPair[0] = Math.exp(-s.rightValue);
+  expPair[1] = Math.exp(-s.leftValue);
   for (let k = s.start; k < s.end; k++) {
     const i = rows[k];
-    margin[i] += leafPair[side[col[off + i]]];
+    const sd = side[col[off + i]];
+    margin[i] += leafPair[sd];
+    expNeg[i] *= expPair[sd];
   }
 }
 

@@ -23,6 +23,7 @@ const memory: ShardMemory = {
   rows: init.rows,
   gh: init.gh,
   margin: init.margin,
+  expNeg: init.expNeg,
   y: init.y,
   hists: slotViews(init.hist1Offset),
   scratch: new Uint32Array(n),

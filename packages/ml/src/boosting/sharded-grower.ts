@@ -48,6 +48,7 @@ export interface ShardWorkerInit {
   readonly rows: Uint32Array;
   readonly gh: Float64Array;
   readonly margin: Float64Array;
+  readonly expNeg: Float64Array;
   readonly y: Uint8Array;
   /** Byte offsets in the buffer of shard 1's histogram slots and of shard 0's (which the worker's half of each reduce writes too). */
   readonly hist1Offset: number;
@@ -104,6 +105,8 @@ export class ShardedGrower {
   readonly data: BinnedData;
   readonly rows: Uint32Array;
   readonly margin: Float64Array;
+  /** exp(−margin) per row (see ShardMemory.expNeg); whoever changes `margin` updates it too. */
+  readonly expNeg: Float64Array;
   private readonly arena: PairArena;
   private readonly buffer: SharedArrayBuffer;
   private readonly gh: Float64Array;
@@ -156,6 +159,7 @@ export class ShardedGrower {
     this.gh = new Float64Array(buffer, binsBytes + rowsBytes, 2 * n);
     this.arena = { memory, bins, rows: this.rows, gh: this.gh };
     this.margin = new Float64Array(sab(8 * n));
+    this.expNeg = new Float64Array(sab(8 * n));
     const slotViews = (offset: number) =>
       Array.from(
         { length: this.slots },
@@ -171,6 +175,7 @@ export class ShardedGrower {
       rows: this.rows,
       gh: this.gh,
       margin: this.margin,
+      expNeg: this.expNeg,
       y,
       hists,
       scratch: new Uint32Array(n),
@@ -201,6 +206,7 @@ export class ShardedGrower {
       rows: this.rows,
       gh: this.gh,
       margin: this.margin,
+      expNeg: this.expNeg,
       y: this.y,
       hist1Offset: this.hist1Offset,
       hist0Offset: this.hist0Offset,
