@@ -33,6 +33,19 @@ export interface ShardMemory {
   readonly kernel: PairKernel;
 }
 
+/** Views of a shard's `slots` histogram slots of `histSize` doubles, from byte `offset` of the arena. */
+export function histogramSlots(
+  buffer: SharedArrayBuffer,
+  offset: number,
+  slots: number,
+  histSize: number,
+): Float64Array[] {
+  return Array.from(
+    { length: slots },
+    (_, k) => new Float64Array(buffer, offset + 8 * histSize * k, histSize),
+  );
+}
+
 /**
  * Root step: gradients of the shard's rows (log-loss at the current margin, positives weighted by
  * `posWeight`), then the root histogram into `slot`. Returns [G, H].

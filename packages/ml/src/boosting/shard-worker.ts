@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pairHistogramKernel } from '../tree/histogram-wasm.js';
 import { waitForChange, waitForValue } from '../util/spin-wait.js';
-import { type ShardMemory, type ShardSplit, shardLevel, shardRoot } from './shard-ops.js';
+import { histogramSlots, type ShardMemory, type ShardSplit, shardLevel, shardRoot } from './shard-ops.js';
 import { MIDS, OP_EXIT, OP_LEVEL, OP_ROOT, readSplits, SLOT } from './shard-protocol.js';
 import { RED, type ReduceContext, shardReduce } from './shard-reduce.js';
 import type { ShardWorkerInit } from './sharded-grower.js';
@@ -12,12 +12,7 @@ const { ctl, f64 } = init;
 const n = init.data.nRows;
 const features = new Int32Array(256);
 const arena = { memory: init.memory, bins: init.data.bins, rows: init.rows, gh: init.gh };
-function slotViews(offset: number): Float64Array[] {
-  return Array.from(
-    { length: init.slots },
-    (_, k) => new Float64Array(init.buffer, offset + 8 * init.histSize * k, init.histSize),
-  );
-}
+const slotViews = (offset: number) => histogramSlots(init.buffer, offset, init.slots, init.histSize);
 const memory: ShardMemory = {
   data: init.data,
   rows: init.rows,

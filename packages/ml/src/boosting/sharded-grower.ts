@@ -7,7 +7,7 @@ import { TreeBuilder } from '../tree/tree-builder.js';
 import { waitForValue } from '../util/spin-wait.js';
 import type { WasmMemory } from '../util/wasm-asm.js';
 import { workerUrl } from '../util/worker-url.js';
-import { type ShardMemory, type ShardSplit, shardLevel, shardRoot } from './shard-ops.js';
+import { histogramSlots, type ShardMemory, type ShardSplit, shardLevel, shardRoot } from './shard-ops.js';
 import {
   controlBlockLength,
   F64_SLOTS,
@@ -160,13 +160,8 @@ export class ShardedGrower {
     this.arena = { memory, bins, rows: this.rows, gh: this.gh };
     this.margin = new Float64Array(sab(8 * n));
     this.expNeg = new Float64Array(sab(8 * n));
-    const slotViews = (offset: number) =>
-      Array.from(
-        { length: this.slots },
-        (_, k) => new Float64Array(buffer, offset + 8 * this.histSize * k, this.histSize),
-      );
-    this.hist0 = slotViews(this.hist0Offset);
-    this.hist1 = slotViews(this.hist1Offset);
+    this.hist0 = histogramSlots(buffer, this.hist0Offset, this.slots, this.histSize);
+    this.hist1 = histogramSlots(buffer, this.hist1Offset, this.slots, this.histSize);
     const data = this.data;
     this.mids0 = new Int32Array(1024);
     this.mids1 = new Int32Array(this.ctl.buffer, 4 * MIDS, 1024);

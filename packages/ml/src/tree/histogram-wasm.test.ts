@@ -12,11 +12,15 @@ import { HIST_STRIDE } from './split.js';
 const N = 3000;
 const NF = 7;
 
-function arena(rng: Rng): PairArena & { g: Float64Array; h: Float64Array } {
-  const { memory, buffer } = arenaMemory(N * NF + 4 * N + 16 * N + 64);
+/** An arena of random bins and pairs, rows shuffled, and a histogram block after them in the same memory. */
+function arena(rng: Rng): PairArena & { g: Float64Array; h: Float64Array; hist: Float64Array } {
+  const rowsAt = Math.ceil((N * NF) / 16) * 16;
+  const histAt = rowsAt + 4 * N + 16 * N;
+  const { memory, buffer } = arenaMemory(histAt + 8 * NF * HIST_STRIDE);
   const bins = new Uint8Array(buffer, 0, N * NF);
-  const rows = new Uint32Array(buffer, Math.ceil((N * NF) / 16) * 16, N);
-  const gh = new Float64Array(buffer, rows.byteOffset + 4 * N, 2 * N);
+  const rows = new Uint32Array(buffer, rowsAt, N);
+  const gh = new Float64Array(buffer, rowsAt + 4 * N, 2 * N);
+  const hist = new Float64Array(buffer, histAt, NF * HIST_STRIDE);
   const g = new Float64Array(N);
   const h = new Float64Array(N);
   for (let i = 0; i < N * NF; i++) bins[i] = rng.int(256);
@@ -33,7 +37,7 @@ function arena(rng: Rng): PairArena & { g: Float64Array; h: Float64Array } {
     const j = rng.int(i + 1);
     [rows[i], rows[j]] = [rows[j], rows[i]];
   }
-  return { memory, bins, rows, gh, g, h };
+  return { memory, bins, rows, gh, g, h, hist };
 }
 
 describe('pairHistogramKernel', () => {
@@ -43,20 +47,8 @@ describe('pairHistogramKernel', () => {
   });
 
   it('adds the same pairs as the JavaScript kernels, bit for bit', () => {
-    const rng = new Rng(5);
-    const bytes = N * NF + 4 * N + 16 * N + 64;
-    const histBytes = 8 * NF * HIST_STRIDE;
-    const { memory, buffer } = arenaMemory(bytes + histBytes);
-    const base = arena(rng);
-    // Copy the arena into a memory that also holds the histogram block.
-    const bins = new Uint8Array(buffer, 0, N * NF);
-    bins.set(base.bins);
-    const rows = new Uint32Array(buffer, base.rows.byteOffset, N);
-    rows.set(base.rows);
-    const gh = new Float64Array(buffer, base.gh.byteOffset, 2 * N);
-    gh.set(base.gh);
-    const hist = new Float64Array(buffer, Math.ceil(bytes / 64) * 64, NF * HIST_STRIDE);
-    const a: PairArena = { memory, bins, rows, gh };
+    const a = arena(new Rng(5));
+    const { bins, rows, hist } = a;
     for (const features of [[0, 1, 2, 3, 4, 5, 6], [1, 4, 6], [5]]) {
       for (const [start, end] of [
         [0, N],
@@ -72,8 +64,8 @@ describe('pairHistogramKernel', () => {
         const js = Float64Array.from(hist);
         // The row-order kernel of the single-threaded grower, fed the gradients in row order.
         const order = rows.subarray(start, end);
-        const g = Float64Array.from(order, (i) => base.g[i]);
-        const h = Float64Array.from(order, (i) => base.h[i]);
+        const g = Float64Array.from(order, (i) => a.g[i]);
+        const h = Float64Array.from(order, (i) => a.h[i]);
         const plain = new Float64Array(NF * HIST_STRIDE);
         histogramKernel(NF, features)(bins, order, g, h, plain, 0, order.length);
         expect(Array.from(wasm)).toEqual(Array.from(js));
