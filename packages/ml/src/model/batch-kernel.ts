@@ -1,6 +1,7 @@
 import type { FeatureBinning } from '../binning/bin-mapper.js';
 import { type Tree, treeDepth } from '../tree/tree.js';
 import type { CompiledEnsemble } from './compiled-ensemble.js';
+import { lockstepWalker } from './batch-wasm.js';
 import { sumGroups } from './tree-codegen.js';
 
 /** Deepest trees laid out as complete trees (2^depth leaves each); deeper ensembles walk nodes. */
@@ -49,6 +50,7 @@ export function scoringKernels(
   trees: readonly Tree[],
   binning: readonly FeatureBinning[],
   ensemble: CompiledEnsemble,
+  useWasm = true,
 ): ScoringKernels {
   const layout = completeLayout(trees, binning);
   if (!layout) {
@@ -59,11 +61,30 @@ export function scoringKernels(
     };
   }
   const { depth, meta, thr, catMask, leaf, groups } = layout;
-  const walk = laneWalker(depth);
   const rowWalk = rowWalker(depth);
   const groupList = Int32Array.from(groups);
-  const acc = new Float64Array(BLOCK_ROWS);
   const row: RowKernel = (x, offset) => rowWalk(x, offset, groupList, meta, thr, catMask, leaf);
+  const nFeatures = binning.length;
+  const wasm = useWasm && lockstepWalker({ ...layout, nTrees: trees.length }, nFeatures, BLOCK_ROWS);
+  if (wasm) {
+    const batch: BatchKernel = (x, nF, start, end, out) => {
+      if (nF !== nFeatures) throw new Error(`rows have ${nF} features, the model ${nFeatures}`);
+      for (let b0 = start; b0 < end; b0 += BLOCK_ROWS) {
+        const b1 = Math.min(end, b0 + BLOCK_ROWS);
+        const n = b1 - b0;
+        wasm.rows.set(x.subarray(b0 * nF, b1 * nF));
+        out.fill(0, b0, b1);
+        for (let g = 0; g + 1 < groups.length; g++) {
+          wasm.acc.fill(0, 0, n);
+          wasm.walk(groups[g], groups[g + 1], n);
+          for (let i = 0; i < n; i++) out[b0 + i] += wasm.acc[i];
+        }
+      }
+    };
+    return { batch, row, chunkRows: CHUNK_ROWS };
+  }
+  const walk = laneWalker(depth);
+  const acc = new Float64Array(BLOCK_ROWS);
   const batch: BatchKernel = (x, nF, start, end, out) => {
     for (let b0 = start; b0 < end; b0 += BLOCK_ROWS) {
       const b1 = Math.min(end, b0 + BLOCK_ROWS);

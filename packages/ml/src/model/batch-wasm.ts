@@ -1,0 +1,195 @@
+import { F64, HEADER, I32, op, section, uleb, type WasmMemory, wasmApi } from '../util/wasm-asm.js';
+
+/**
+ * The lockstep batch walk of complete trees (batch-kernel.ts) as WebAssembly: the same steps and
+ * the same additions, so the sums are bit-identical to the JavaScript walker's, in about half the
+ * instructions (no bounds checks, no int/double conversions, a `select` for missing values).
+ *
+ * Memory: slot s of every tree is a 16-byte record at 16·s (threshold f64; feature·8 | missing
+ * goes right, i32; categories that go right, i32), the leaves follow (f64), then a block of rows
+ * (f64, row-major) and one f64 accumulator per row of the block.
+ *
+ * Equivalent text format for depth D (NI = 2^D − 1 internal slots, NL = 2^D leaves a tree):
+ *
+ *   (func (export "w") (param $t i32) (param $t1 i32) (param $xb i32) (param $n i32) (param $rb i32)
+ *                      (param $acc i32) (param $leaf i32)
+ *     (block (br_if 0 (t >=u t1)) (loop
+ *       (nb = 16·NI·t) (lb = leaf + 8·NL·t − 8·NI) (r = 0)
+ *       (block (loop (br_if 1 (r + 8 >u n))
+ *         ;; lanes k = 0..7: (o_k = xb + (r + k)·rb) (i_k = 0)
+ *         ;; D times, for each lane: one step
+ *         ;;   (s = nb + i) (q = i32.load offset=8 s) (v = f64.load (o + (q & −8)))
+ *         ;;   (i = 2i + 16 + 16·(select (q & 1)
+ *         ;;        ((f64.gt v (f64.load s)) | ((i32.load offset=12 s) >>u (i32.trunc_sat_f64_s v)) & 1)
+ *         ;;        (f64.ne v v)))
+ *         ;; for each lane: acc[r + k] += f64.load (lb + i_k / 2)
+ *         (r += 8) (br 0)))
+ *       (block (loop (br_if 1 (r >=u n)) ;; one lane at a time (r += 1) (br 0)))
+ *       (t += 1) (br_if 0 (t <u t1))))
+ */
+
+const LANES = 8;
+
+// Parameters, then locals.
+const [T, T1, XB, N, RB, ACC, LEAF, NB, LB, R, Q, S] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+const O = 12;
+const I = O + LANES;
+const V = I + LANES;
+
+/** The module walking complete trees of one depth. Exported for the tests. */
+export function lockstepModule(depth: number): Uint8Array {
+  if (!Number.isInteger(depth) || depth < 1 || depth > 16) throw new Error(`bad depth ${depth}`);
+  const nInternal = 2 ** depth - 1;
+  const nLeaves = 2 ** depth;
+  const step = (o: number, i: number): number[] => [
+    ...[...op.get(NB), ...op.get(i), ...op.add, ...op.set(S)],
+    ...[...op.get(S), ...op.i32Load(8), ...op.set(Q)],
+    ...[...op.get(o), ...op.get(Q), ...op.i32(-8), ...op.and, ...op.add, ...op.f64Load(), ...op.set(V)],
+    ...[...op.get(i), ...op.i32(1), ...op.shl, ...op.i32(16), ...op.add],
+    ...[...op.get(Q), ...op.i32(1), ...op.and],
+    ...[...op.get(V), ...op.get(S), ...op.f64Load(), ...op.f64Gt],
+    ...[...op.get(S), ...op.i32Load(12), ...op.get(V), ...op.i32TruncSatF64, ...op.shrU, ...op.i32(1), ...op.and],
+    ...op.or,
+    ...[...op.get(V), ...op.get(V), ...op.f64Ne],
+    ...op.select,
+    ...[...op.i32(4), ...op.shl, ...op.add, ...op.set(i)],
+  ];
+  // acc[r + k] += leaf of lane k (S holds the address of acc[r]).
+  const addLeaf = (k: number): number[] => [
+    ...op.get(S),
+    ...op.get(S),
+    ...op.f64Load(8 * k),
+    ...[...op.get(LB), ...op.get(I + k), ...op.i32(1), ...op.shrU, ...op.add, ...op.f64Load()],
+    ...op.f64Add,
+    ...op.f64Store(8 * k),
+  ];
+  const accOfRow = [...op.get(ACC), ...op.get(R), ...op.i32(3), ...op.shl, ...op.add, ...op.set(S)];
+  const lanes = Array.from({ length: LANES }, (_, k) => k);
+  const lockstep = [
+    ...op.block,
+    ...op.loop,
+    ...[...op.get(R), ...op.i32(LANES), ...op.add, ...op.get(N), ...op.gtU, ...op.brIf(1)],
+    ...[...op.get(XB), ...op.get(R), ...op.get(RB), ...op.mul, ...op.add, ...op.set(O)],
+    ...lanes.slice(1).flatMap((k) => [...op.get(O + k - 1), ...op.get(RB), ...op.add, ...op.set(O + k)]),
+    ...lanes.flatMap((k) => [...op.i32(0), ...op.set(I + k)]),
+    ...Array.from({ length: depth }, () => lanes.flatMap((k) => step(O + k, I + k))).flat(),
+    ...accOfRow,
+    ...lanes.flatMap(addLeaf),
+    ...[...op.get(R), ...op.i32(LANES), ...op.add, ...op.set(R)],
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+  ];
+  const single = [
+    ...op.block,
+    ...op.loop,
+    ...[...op.get(R), ...op.get(N), ...op.geU, ...op.brIf(1)],
+    ...[...op.get(XB), ...op.get(R), ...op.get(RB), ...op.mul, ...op.add, ...op.set(O)],
+    ...[...op.i32(0), ...op.set(I)],
+    ...Array.from({ length: depth }, () => step(O, I)).flat(),
+    ...accOfRow,
+    ...addLeaf(0),
+    ...[...op.get(R), ...op.i32(1), ...op.add, ...op.set(R)],
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+  ];
+  const code = [
+    ...op.block,
+    ...[...op.get(T), ...op.get(T1), ...op.geU, ...op.brIf(0)],
+    ...op.loop,
+    ...[...op.get(T), ...op.i32(16 * nInternal), ...op.mul, ...op.set(NB)],
+    ...[...op.get(LEAF), ...op.get(T), ...op.i32(8 * nLeaves), ...op.mul, ...op.add, ...op.i32(8 * nInternal)],
+    ...[...op.sub, ...op.set(LB)],
+    ...[...op.i32(0), ...op.set(R)],
+    ...lockstep,
+    ...single,
+    ...[...op.get(T), ...op.i32(1), ...op.add, ...op.tee(T), ...op.get(T1), ...op.ltU, ...op.brIf(0)],
+    ...op.end,
+    ...op.end,
+    ...op.end,
+  ];
+  const nI32 = V - NB;
+  const body = [2, nI32, I32, 1, F64, ...code];
+  const memoryImport = [1, 'e'.charCodeAt(0), 1, 'm'.charCodeAt(0), 2, 0, 1];
+  return Uint8Array.from([
+    ...HEADER,
+    ...section(1, [1, 0x60, 7, I32, I32, I32, I32, I32, I32, I32, 0]),
+    ...section(2, [1, ...memoryImport]),
+    ...section(3, [1, 0]),
+    ...section(7, [1, 1, 'w'.charCodeAt(0), 0, 0]),
+    ...section(10, [1, ...uleb(body.length), ...body]),
+  ]);
+}
+
+/** Complete trees of one depth, as batch-kernel.ts lays them out. */
+export interface CompleteTrees {
+  readonly depth: number;
+  readonly nTrees: number;
+  /** Per internal slot: feature << 1 | (missing goes right). */
+  readonly meta: Int32Array;
+  readonly thr: Float64Array;
+  readonly catMask: Int32Array;
+  readonly leaf: Float64Array;
+}
+
+/**
+ * Add the leaf values of trees [t0, t1) to acc[0 .. n) for the block's rows, which must first be
+ * copied to `rows` (n rows of nFeatures values).
+ */
+export interface LockstepWalker {
+  readonly rows: Float64Array;
+  readonly acc: Float64Array;
+  walk(t0: number, t1: number, n: number): void;
+}
+
+type RawWalk = (t0: number, t1: number, xb: number, n: number, rb: number, acc: number, leaf: number) => void;
+
+const modules = new Map<number, object | null>();
+
+/**
+ * A WebAssembly walker for these trees, with room for blocks of `blockRows` rows, or null when
+ * the runtime has no WebAssembly (or refuses the module): the caller keeps its JavaScript walk.
+ */
+export function lockstepWalker(trees: CompleteTrees, nFeatures: number, blockRows: number): LockstepWalker | null {
+  const wasm = wasmApi();
+  if (!wasm) return null;
+  const { depth, nTrees, meta, thr, catMask, leaf } = trees;
+  let module = modules.get(depth);
+  if (module === undefined) {
+    try {
+      module = new wasm.Module(lockstepModule(depth));
+    } catch {
+      module = null;
+    }
+    modules.set(depth, module);
+  }
+  if (!module) return null;
+  const nInternal = 2 ** depth - 1;
+  const leafBase = 16 * nInternal * nTrees;
+  const rowsBase = leafBase + 8 * leaf.length;
+  const accBase = rowsBase + 8 * blockRows * nFeatures;
+  const bytes = accBase + 8 * blockRows;
+  let memory: WasmMemory;
+  try {
+    memory = new wasm.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+  } catch {
+    return null;
+  }
+  const { buffer } = memory;
+  const slotF = new Float64Array(buffer, 0, 2 * nInternal * nTrees);
+  const slotI = new Int32Array(buffer, 0, 4 * nInternal * nTrees);
+  for (let s = 0; s < nInternal * nTrees; s++) {
+    slotF[2 * s] = thr[s];
+    slotI[4 * s + 2] = ((meta[s] >> 1) << 3) | (meta[s] & 1);
+    slotI[4 * s + 3] = catMask[s];
+  }
+  new Float64Array(buffer, leafBase, leaf.length).set(leaf);
+  const w = (new wasm.Instance(module, { e: { m: memory } }).exports as { w: RawWalk }).w;
+  const rowBytes = 8 * nFeatures;
+  return {
+    rows: new Float64Array(buffer, rowsBase, blockRows * nFeatures),
+    acc: new Float64Array(buffer, accBase, blockRows),
+    walk: (t0, t1, n) => w(t0, t1, rowsBase, n, rowBytes, accBase, leafBase),
+  };
+}
