@@ -1,7 +1,7 @@
 import type { FeatureBinning } from '../binning/bin-mapper.js';
 import { type Tree, treeDepth } from '../tree/tree.js';
-import type { CompiledEnsemble } from './compiled-ensemble.js';
 import { lockstepWalker } from './batch-wasm.js';
+import type { CompiledEnsemble } from './compiled-ensemble.js';
 import { sumGroups } from './tree-codegen.js';
 
 /** Deepest trees laid out as complete trees (2^depth leaves each); deeper ensembles walk nodes. */

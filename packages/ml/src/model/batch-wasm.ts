@@ -48,7 +48,8 @@ export function lockstepModule(depth: number): Uint8Array {
     ...[...op.get(i), ...op.i32(1), ...op.shl, ...op.i32(16), ...op.add],
     ...[...op.get(Q), ...op.i32(1), ...op.and],
     ...[...op.get(V), ...op.get(S), ...op.f64Load(), ...op.f64Gt],
-    ...[...op.get(S), ...op.i32Load(12), ...op.get(V), ...op.i32TruncSatF64, ...op.shrU, ...op.i32(1), ...op.and],
+    ...[...op.get(S), ...op.i32Load(12), ...op.get(V), ...op.i32TruncSatF64],
+    ...[...op.shrU, ...op.i32(1), ...op.and],
     ...op.or,
     ...[...op.get(V), ...op.get(V), ...op.f64Ne],
     ...op.select,
@@ -99,7 +100,14 @@ export function lockstepModule(depth: number): Uint8Array {
     ...[...op.get(T), ...op.get(T1), ...op.geU, ...op.brIf(0)],
     ...op.loop,
     ...[...op.get(T), ...op.i32(16 * nInternal), ...op.mul, ...op.set(NB)],
-    ...[...op.get(LEAF), ...op.get(T), ...op.i32(8 * nLeaves), ...op.mul, ...op.add, ...op.i32(8 * nInternal)],
+    ...[
+      ...op.get(LEAF),
+      ...op.get(T),
+      ...op.i32(8 * nLeaves),
+      ...op.mul,
+      ...op.add,
+      ...op.i32(8 * nInternal),
+    ],
     ...[...op.sub, ...op.set(LB)],
     ...[...op.i32(0), ...op.set(R)],
     ...lockstep,
@@ -151,7 +159,11 @@ const modules = new Map<number, object | null>();
  * A WebAssembly walker for these trees, with room for blocks of `blockRows` rows, or null when
  * the runtime has no WebAssembly (or refuses the module): the caller keeps its JavaScript walk.
  */
-export function lockstepWalker(trees: CompleteTrees, nFeatures: number, blockRows: number): LockstepWalker | null {
+export function lockstepWalker(
+  trees: CompleteTrees,
+  nFeatures: number,
+  blockRows: number,
+): LockstepWalker | null {
   const wasm = wasmApi();
   if (!wasm) return null;
   const { depth, nTrees, meta, thr, catMask, leaf } = trees;
