@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { FeatureBinning } from '../binning/bin-mapper.js';
 import { CUSTOMER_SCHEMA } from '../schema/customer-schema.js';
 import { generateCustomers } from '../synth/generator.js';
 import { scoringKernels } from './batch-kernel.js';
@@ -13,8 +14,8 @@ const sameBits = (a: Float64Array, b: Float64Array) =>
 describe('lockstep batch walk in WebAssembly', () => {
   it('assembles a valid module for every depth the complete layout allows', () => {
     for (let depth = 1; depth <= 8; depth++)
-      expect(WebAssembly.validate(lockstepModule(depth)), `depth ${depth}`).toBe(true);
-    expect(() => lockstepModule(0)).toThrow(/bad depth/);
+      expect(WebAssembly.validate(lockstepModule(depth, 8 * 256 * 21)), `depth ${depth}`).toBe(true);
+    expect(() => lockstepModule(0, 0)).toThrow(/bad depth/);
   });
 
   it('walks two hand-made trees: thresholds, categories, missing values both ways, padding', () => {
@@ -30,7 +31,11 @@ describe('lockstep batch walk in WebAssembly', () => {
       catMask: Int32Array.from([0, (1 << 2) | (1 << 5), 0, 1, 0, 0]),
       leaf: Float64Array.from([1, 2, 3, 4, 10, 20, 30, 40]),
     };
-    const walker = lockstepWalker(trees, 2, 16);
+    const binning: FeatureBinning[] = [
+      { kind: 'numeric', name: 'x0', thresholds: Float64Array.from([-1, 1.5]), nBins: 3, upper: 10 },
+      { kind: 'categorical', name: 'x1', categories: ['a', 'b', 'c', 'd', 'e', 'f'], nBins: 6, otherBin: 5 },
+    ];
+    const walker = lockstepWalker(trees, binning, 16);
     expect(walker).not.toBeNull();
     // [x0, x1, expected sum], worked out by hand from the trees above.
     const rows: [number, number, number][] = [
@@ -44,10 +49,7 @@ describe('lockstep batch walk in WebAssembly', () => {
       [-1, 1, 1 + 10],
       [7, 5, 3 + 20],
     ];
-    rows.forEach(([a, b], i) => {
-      walker!.rows[2 * i] = a;
-      walker!.rows[2 * i + 1] = b;
-    });
+    walker!.load(Float64Array.from(rows.flatMap(([a, b]) => [a, b])), 0, rows.length);
     walker!.acc.fill(0);
     walker!.walk(0, 2, rows.length);
     expect(Array.from(walker!.acc.subarray(0, rows.length))).toEqual(rows.map((r) => r[2]));

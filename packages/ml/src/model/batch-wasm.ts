@@ -1,13 +1,26 @@
-import { F64, HEADER, I32, op, section, uleb, type WasmMemory, wasmApi } from '../util/wasm-asm.js';
+import type { FeatureBinning } from '../binning/bin-mapper.js';
+import { HEADER, I32, op, section, uleb, type WasmMemory, wasmApi } from '../util/wasm-asm.js';
 
 /**
- * The lockstep batch walk of complete trees (batch-kernel.ts) as WebAssembly: the same steps and
+ * The lockstep batch walk of complete trees (batch-kernel.ts) as WebAssembly: the same paths and
  * the same additions, so the sums are bit-identical to the JavaScript walker's, in about half the
- * instructions (no bounds checks, no int/double conversions, a `select` for missing values).
+ * instructions. The JavaScript step decides right = ((v > thr) | category bit of v) & !missing,
+ * or the node's missing direction; here each value also has a 64-bit code, made once per row as
+ * the block is loaded, and one shift of the node's 64-bit mask by the code does the category test
+ * and the missing test together:
  *
- * Memory: slot s of every tree is a 16-byte record at 16·s (threshold f64; feature·8 | missing
- * goes right, i32; categories that go right, i32), the leaves follow (f64), then a block of rows
- * (f64, row-major) and one f64 accumulator per row of the block.
+ *   code = 32 for a missing value, else (v & 31) for a categorical feature, else 0;
+ *   mask bits 0..31 = the categories that go right (0 for a numeric or padding slot), bit 32 =
+ *   missing goes right; right = (v > thr) | ((mask >> code) & 1).
+ *
+ * NaN > thr is false, a categorical or padding slot's threshold is +Infinity, and a numeric
+ * value's code 0 reads the zero bit 0 of a numeric slot's mask: each case gives the JavaScript
+ * step's direction.
+ *
+ * Memory: slot s of every tree is a 16-byte record at 16·s: threshold (f64), then the mask (i64)
+ * whose high word holds feature·8 | missing-right (feature·8 has its low bits free, so the
+ * missing bit is bit 32 of the mask). The leaves follow (f64), then the block of rows (f64,
+ * row-major), their codes (i64, at the same index, `codes` bytes on), one f64 accumulator a row.
  *
  * Equivalent text format for depth D (NI = 2^D − 1 internal slots, NL = 2^D leaves a tree):
  *
@@ -17,11 +30,10 @@ import { F64, HEADER, I32, op, section, uleb, type WasmMemory, wasmApi } from '.
  *       (nb = 16·NI·t) (lb = leaf + 8·NL·t − 8·NI) (r = 0)
  *       (block (loop (br_if 1 (r + 8 >u n))
  *         ;; lanes k = 0..7: (o_k = xb + (r + k)·rb) (i_k = 0)
- *         ;; D times, for each lane: one step
- *         ;;   (s = nb + i) (q = i32.load offset=8 s) (v = f64.load (o + (q & −8)))
- *         ;;   (i = 2i + 16 + 16·(select (q & 1)
- *         ;;        ((f64.gt v (f64.load s)) | ((i32.load offset=12 s) >>u (i32.trunc_sat_f64_s v)) & 1)
- *         ;;        (f64.ne v v)))
+ *         ;; D times, for each lane, one step:
+ *         ;;   (s = nb + i) (a = o + ((i32.load offset=12 s) & −8))
+ *         ;;   (i = 2i + 16 + 16·((f64.gt (f64.load a) (f64.load s))
+ *         ;;        | (i32.wrap_i64 (i64.shr_u (i64.load offset=8 s) (i64.load offset=codes a))) & 1))
  *         ;; for each lane: acc[r + k] += f64.load (lb + i_k / 2)
  *         (r += 8) (br 0)))
  *       (block (loop (br_if 1 (r >=u n)) ;; one lane at a time (r += 1) (br 0)))
@@ -29,30 +41,30 @@ import { F64, HEADER, I32, op, section, uleb, type WasmMemory, wasmApi } from '.
  */
 
 const LANES = 8;
+/** The code of a missing value: the mask's missing-direction bit. */
+const MISSING_CODE = 32;
 
 // Parameters, then locals.
-const [T, T1, XB, N, RB, ACC, LEAF, NB, LB, R, Q, S] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+const [T, T1, XB, N, RB, ACC, LEAF, NB, LB, R, S, A] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
 const O = 12;
 const I = O + LANES;
-const V = I + LANES;
+const N_LOCALS = I + LANES;
 
-/** The module walking complete trees of one depth. Exported for the tests. */
-export function lockstepModule(depth: number): Uint8Array {
+/**
+ * The module walking complete trees of one depth, the codes `codes` bytes after their values.
+ * Exported for the tests.
+ */
+export function lockstepModule(depth: number, codes: number): Uint8Array {
   if (!Number.isInteger(depth) || depth < 1 || depth > 16) throw new Error(`bad depth ${depth}`);
   const nInternal = 2 ** depth - 1;
   const nLeaves = 2 ** depth;
   const step = (o: number, i: number): number[] => [
     ...[...op.get(NB), ...op.get(i), ...op.add, ...op.set(S)],
-    ...[...op.get(S), ...op.i32Load(8), ...op.set(Q)],
-    ...[...op.get(o), ...op.get(Q), ...op.i32(-8), ...op.and, ...op.add, ...op.f64Load(), ...op.set(V)],
+    ...[...op.get(o), ...op.get(S), ...op.i32Load(12), ...op.i32(-8), ...op.and, ...op.add, ...op.set(A)],
     ...[...op.get(i), ...op.i32(1), ...op.shl, ...op.i32(16), ...op.add],
-    ...[...op.get(Q), ...op.i32(1), ...op.and],
-    ...[...op.get(V), ...op.get(S), ...op.f64Load(), ...op.f64Gt],
-    ...[...op.get(S), ...op.i32Load(12), ...op.get(V), ...op.i32TruncSatF64],
-    ...[...op.shrU, ...op.i32(1), ...op.and],
-    ...op.or,
-    ...[...op.get(V), ...op.get(V), ...op.f64Ne],
-    ...op.select,
+    ...[...op.get(A), ...op.f64Load(), ...op.get(S), ...op.f64Load(), ...op.f64Gt],
+    ...[...op.get(S), ...op.i64Load(8), ...op.get(A), ...op.i64Load(codes), ...op.i64ShrU],
+    ...[...op.i32WrapI64, ...op.i32(1), ...op.and, ...op.or],
     ...[...op.i32(4), ...op.shl, ...op.add, ...op.set(i)],
   ];
   // acc[r + k] += leaf of lane k (S holds the address of acc[r]).
@@ -117,8 +129,7 @@ export function lockstepModule(depth: number): Uint8Array {
     ...op.end,
     ...op.end,
   ];
-  const nI32 = V - NB;
-  const body = [2, nI32, I32, 1, F64, ...code];
+  const body = [1, N_LOCALS - NB, I32, ...code];
   const memoryImport = [1, 'e'.charCodeAt(0), 1, 'm'.charCodeAt(0), 2, 0, 1];
   return Uint8Array.from([
     ...HEADER,
@@ -137,23 +148,23 @@ export interface CompleteTrees {
   /** Per internal slot: feature << 1 | (missing goes right). */
   readonly meta: Int32Array;
   readonly thr: Float64Array;
+  /** Per internal slot: the categories that go right (bit c), 0 for numeric and padding slots. */
   readonly catMask: Int32Array;
   readonly leaf: Float64Array;
 }
 
-/**
- * Add the leaf values of trees [t0, t1) to acc[0 .. n) for the block's rows, which must first be
- * copied to `rows` (n rows of nFeatures values).
- */
+/** Blocks of rows walked through the trees: load a block, then add the leaves of some trees. */
 export interface LockstepWalker {
-  readonly rows: Float64Array;
-  readonly acc: Float64Array;
+  /** Copy rows [start, end) of x (at most the block size) into the block, with their codes. */
+  load(x: Float64Array, start: number, end: number): void;
+  /** Add the leaf values of trees [t0, t1) for the first n rows of the block to acc[0 .. n). */
   walk(t0: number, t1: number, n: number): void;
+  readonly acc: Float64Array;
 }
 
 type RawWalk = (t0: number, t1: number, xb: number, n: number, rb: number, acc: number, leaf: number) => void;
 
-const modules = new Map<number, object | null>();
+const modules = new Map<string, object | null>();
 
 /**
  * A WebAssembly walker for these trees, with room for blocks of `blockRows` rows, or null when
@@ -161,26 +172,29 @@ const modules = new Map<number, object | null>();
  */
 export function lockstepWalker(
   trees: CompleteTrees,
-  nFeatures: number,
+  binning: readonly FeatureBinning[],
   blockRows: number,
 ): LockstepWalker | null {
   const wasm = wasmApi();
   if (!wasm) return null;
   const { depth, nTrees, meta, thr, catMask, leaf } = trees;
-  let module = modules.get(depth);
+  const nF = binning.length;
+  const codeOffset = 8 * blockRows * nF;
+  const key = `${depth}:${codeOffset}`;
+  let module = modules.get(key);
   if (module === undefined) {
     try {
-      module = new wasm.Module(lockstepModule(depth));
+      module = new wasm.Module(lockstepModule(depth, codeOffset));
     } catch {
       module = null;
     }
-    modules.set(depth, module);
+    modules.set(key, module);
   }
   if (!module) return null;
   const nInternal = 2 ** depth - 1;
   const leafBase = 16 * nInternal * nTrees;
   const rowsBase = leafBase + 8 * leaf.length;
-  const accBase = rowsBase + 8 * blockRows * nFeatures;
+  const accBase = rowsBase + 2 * codeOffset;
   const bytes = accBase + 8 * blockRows;
   let memory: WasmMemory;
   try {
@@ -193,15 +207,27 @@ export function lockstepWalker(
   const slotI = new Int32Array(buffer, 0, 4 * nInternal * nTrees);
   for (let s = 0; s < nInternal * nTrees; s++) {
     slotF[2 * s] = thr[s];
-    slotI[4 * s + 2] = ((meta[s] >> 1) << 3) | (meta[s] & 1);
-    slotI[4 * s + 3] = catMask[s];
+    slotI[4 * s + 2] = catMask[s];
+    slotI[4 * s + 3] = ((meta[s] >> 1) << 3) | (meta[s] & 1);
   }
   new Float64Array(buffer, leafBase, leaf.length).set(leaf);
   const w = (new wasm.Instance(module, { e: { m: memory } }).exports as { w: RawWalk }).w;
-  const rowBytes = 8 * nFeatures;
+  const rows = new Float64Array(buffer, rowsBase, blockRows * nF);
+  // Low words of the i64 codes (the high words stay 0).
+  const codes = new Int32Array(buffer, rowsBase + codeOffset, 2 * blockRows * nF);
+  const categorical = Uint8Array.from(binning, (b) => (b.kind === 'categorical' ? 1 : 0));
   return {
-    rows: new Float64Array(buffer, rowsBase, blockRows * nFeatures),
+    load(x, start, end) {
+      const src = x.subarray(start * nF, end * nF);
+      rows.set(src);
+      for (let k = 0, f = 0; k < src.length; k++) {
+        const v = src[k];
+        // biome-ignore lint/suspicious/noSelfCompare: the fastest NaN test on the hot path
+        codes[2 * k] = v !== v ? MISSING_CODE : categorical[f] === 1 ? v & 31 : 0;
+        if (++f === nF) f = 0;
+      }
+    },
+    walk: (t0, t1, n) => w(t0, t1, rowsBase, n, 8 * nF, accBase, leafBase),
     acc: new Float64Array(buffer, accBase, blockRows),
-    walk: (t0, t1, n) => w(t0, t1, rowsBase, n, rowBytes, accBase, leafBase),
   };
 }

@@ -7,7 +7,6 @@
  */
 
 export const I32 = 0x7f;
-export const F64 = 0x7c;
 export const V128 = 0x7b;
 
 export function sleb(v: number): number[] {
@@ -59,14 +58,13 @@ export const op = {
   geU: [0x4f],
   i32Load: (offset = 0) => [0x28, 2, ...uleb(offset)],
   i32Load8U: (offset = 0) => [0x2d, 0, ...uleb(offset)],
+  i64Load: (offset = 0) => [0x29, 3, ...uleb(offset)],
+  i64ShrU: [0x88],
+  i32WrapI64: [0xa7],
   f64Load: (offset = 0) => [0x2b, 3, ...uleb(offset)],
   f64Store: (offset: number) => [0x39, 3, ...uleb(offset)],
   f64Add: [0xa0],
   f64Gt: [0x64],
-  f64Ne: [0x62],
-  /** i32.trunc_sat_f64_s: NaN to 0, out of range to the nearest end. */
-  i32TruncSatF64: [0xfc, 0x02],
-  select: [0x1b],
   v128Load: (offset = 0) => [0xfd, 0x00, 3, ...uleb(offset)],
   v128Store: (offset = 0) => [0xfd, 0x0b, 3, ...uleb(offset)],
   f64x2Add: [0xfd, 0xf0, 0x01],
