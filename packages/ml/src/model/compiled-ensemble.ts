@@ -1,4 +1,6 @@
 import type { Tree } from '../tree/tree.js';
+import { type WasmMemory, wasmApi, wasmOptimised } from '../util/wasm-asm.js';
+import { type RecordWalkInstance, recordWalk } from './forest-wasm.js';
 import { compileTreeSums, type TreeSumFunction } from './tree-codegen.js';
 
 /** Trees at most this deep are compiled to code; deeper forests use the record layout. */
@@ -52,18 +54,44 @@ export class CompiledEnsemble {
   private readonly code: TreeSumFunction[] | null;
   private readonly walk: RowWalk;
   private acc: Float64Array | null = null;
+  /** Features the trees read (the largest index + 1): the row area's width. */
+  private readonly nF: number;
+  /** The WebAssembly walks, their row and accumulator areas, or null. */
+  private readonly wasm:
+    | (RecordWalkInstance & { rowsAt: number; accAt: number; rows: Float64Array; acc: Float64Array })
+    | null;
 
-  constructor(trees: readonly Tree[]) {
+  /**
+   * `useWasm` false keeps the JavaScript walks (for the tests); otherwise deep trees are walked in
+   * WebAssembly when the runtime has it and optimises it: on V8's baseline compiler alone (the
+   * server's --liftoff-only) the WebAssembly walks were no faster than the JavaScript ones.
+   */
+  constructor(trees: readonly Tree[], useWasm = true) {
     this.code = trees.every((t) => t.nNodes <= CODEGEN_MAX_NODES) ? compileTreeSums(trees) : null;
     this.walk = rowWalker(trees.length);
     const layout = recordLayout(trees);
     let total = 0;
-    for (const t of trees) total += t.nNodes;
-    const buffer = new ArrayBuffer(16 * total);
-    this.f64 = new Float64Array(buffer);
-    this.i32 = new Int32Array(buffer);
-    this.roots = new Int32Array(trees.length);
-    this.depths = new Int32Array(trees.length);
+    let nBits = 0;
+    this.nF = 1;
+    for (const t of trees) {
+      total += t.nNodes;
+      nBits += t.catBits.length;
+      for (let i = 0; i < t.nNodes; i++) this.nF = Math.max(this.nF, t.feature[i] + 1);
+    }
+    const nGroups = Math.ceil(trees.length / ROW_LANES);
+    // Records, bitsets, roots, rounds, depths, then the row areas of the WebAssembly walks.
+    const catAt = 16 * total;
+    const rootsAt = catAt + 4 * nBits;
+    const roundsAt = rootsAt + 4 * trees.length;
+    const depthsAt = roundsAt + 4 * nGroups;
+    const rowsAt = align8(depthsAt + 4 * trees.length);
+    const accAt = rowsAt + 8 * BLOCK_ROWS * this.nF;
+    const memory = !this.code && useWasm && wasmOptimised() ? walkMemory(accAt + 8 * BLOCK_ROWS) : null;
+    const buffer = memory ? memory.buffer : new ArrayBuffer(depthsAt + 4 * trees.length);
+    this.f64 = new Float64Array(buffer, 0, 2 * total);
+    this.i32 = new Int32Array(buffer, 0, 4 * total);
+    this.roots = new Int32Array(buffer, rootsAt, trees.length);
+    this.depths = new Int32Array(buffer, depthsAt, trees.length);
     const bits: number[] = [];
     trees.forEach((t, ti) => {
       const slot = layout.slots[ti];
@@ -85,12 +113,35 @@ export class CompiledEnsemble {
         this.i32[4 * s + 3] = slot[flip ? t.right[node] : t.left[node]];
       }
     });
-    this.catBits = Uint32Array.from(bits);
-    this.rowRounds = new Int32Array(Math.ceil(trees.length / ROW_LANES));
+    this.catBits = new Uint32Array(buffer, catAt, nBits);
+    this.catBits.set(bits);
+    this.rowRounds = new Int32Array(buffer, roundsAt, nGroups);
     this.depths.forEach((d, t) => {
       const g = Math.floor(t / ROW_LANES);
       this.rowRounds[g] = Math.max(this.rowRounds[g], d);
     });
+    const spec = {
+      nTrees: trees.length,
+      rowLanes: ROW_LANES,
+      batchLanes: BATCH_LANES,
+      catBits: catAt,
+      roots: rootsAt,
+      rounds: roundsAt,
+      depths: depthsAt,
+    };
+    const wasm = memory ? recordWalk(spec, memory) : null;
+    this.wasm = wasm && {
+      ...wasm,
+      rowsAt,
+      accAt,
+      rows: new Float64Array(buffer, rowsAt, BLOCK_ROWS * this.nF),
+      acc: new Float64Array(buffer, accAt, BLOCK_ROWS),
+    };
+  }
+
+  /** How rows are scored: generated code (small trees), or record walks in WebAssembly or JavaScript. */
+  get walks(): 'code' | 'webassembly' | 'javascript' {
+    return this.code ? 'code' : this.wasm ? 'webassembly' : 'javascript';
   }
 
   /** Rows per unit of work for {@link sumRows} when threads share a batch. */
@@ -106,6 +157,12 @@ export class CompiledEnsemble {
       for (let k = 0; k < code.length; k++) s += code[k](x, offset);
       return s;
     }
+    const wasm = this.wasm;
+    if (wasm) {
+      const rows = wasm.rows;
+      for (let f = 0; f < this.nF; f++) rows[f] = x[offset + f];
+      return wasm.row(wasm.rowsAt);
+    }
     return this.walk(x, offset, this.f64, this.i32, this.roots, this.rowRounds, this.catBits);
   }
 
@@ -113,6 +170,19 @@ export class CompiledEnsemble {
   sumRows(x: Float64Array, nFeatures: number, start: number, end: number, out: Float64Array): void {
     if (this.code) {
       for (let i = start; i < end; i++) out[i] = this.sum(x, i * nFeatures);
+      return;
+    }
+    const wasm = this.wasm;
+    if (wasm && nFeatures <= BLOCK_ROWS * this.nF) {
+      // As many rows as the row area holds at the caller's width.
+      const block = Math.min(BLOCK_ROWS, Math.floor((BLOCK_ROWS * this.nF) / nFeatures));
+      for (let b0 = start; b0 < end; b0 += block) {
+        const b1 = Math.min(end, b0 + block);
+        wasm.rows.set(x.subarray(b0 * nFeatures, b1 * nFeatures));
+        wasm.acc.fill(0, 0, b1 - b0);
+        wasm.block(wasm.rowsAt, b1 - b0, 8 * nFeatures, wasm.accAt);
+        for (let i = b0; i < b1; i++) out[i] = wasm.acc[i - b0];
+      }
       return;
     }
     const walk = blockWalker();
@@ -291,4 +361,17 @@ for (let t = 0; t < roots.length; t++) {
   );
   blockWalk = make(categoricalStep) as BlockWalk;
   return blockWalk;
+}
+
+const align8 = (n: number): number => Math.ceil(n / 8) * 8;
+
+/** A WebAssembly memory of at least `bytes`, or null. */
+function walkMemory(bytes: number): WasmMemory | null {
+  const wasm = wasmApi();
+  if (!wasm) return null;
+  try {
+    return new wasm.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+  } catch {
+    return null;
+  }
 }

@@ -294,7 +294,6 @@ describe('CompiledEnsemble (record layout)', () => {
   const rng = new Rng(35);
   const trees: Tree[] = [randomTree(rng, 14, 0.97)];
   for (let k = 0; k < 18; k++) trees.push(randomTree(rng, k % 6 === 0 ? 0 : 2 + (k % 13), 0.8));
-  const ensemble = new CompiledEnsemble(trees);
   const special = [
     Number.NaN,
     -0,
@@ -315,20 +314,28 @@ describe('CompiledEnsemble (record layout)', () => {
     else x[i] = rng.next() < 0.3 ? special[rng.int(special.length)] : rng.normal() * 2;
   }
 
-  it('adds the leaves of the plain tree walk in tree order, row by row and in blocks', () => {
-    expect(trees[0].nNodes).toBeGreaterThan(1024);
-    expect(trees.some((t) => t.nNodes === 1)).toBe(true);
-    const out = new Float64Array(nRows);
-    ensemble.sumRows(x, 4, 0, nRows, out);
-    const part = new Float64Array(nRows);
-    ensemble.sumRows(x, 4, 5, 1234, part);
-    for (let i = 0; i < nRows; i++) {
-      let s = 0;
-      for (const t of trees) s += t.value[leafOfRow(t, x, i * 4)];
-      expect(Object.is(ensemble.sum(x, i * 4), s)).toBe(true);
-      expect(Object.is(out[i], s)).toBe(true);
-      if (i >= 5 && i < 1234) expect(Object.is(part[i], s)).toBe(true);
-      else expect(part[i]).toBe(0);
-    }
-  });
+  it.each([
+    ['webassembly', true],
+    ['javascript', false],
+  ] as const)(
+    'adds the leaves of the plain tree walk in tree order, row by row and in blocks (%s)',
+    (walks, wasm) => {
+      const ensemble = new CompiledEnsemble(trees, wasm);
+      expect(ensemble.walks).toBe(walks);
+      expect(trees[0].nNodes).toBeGreaterThan(1024);
+      expect(trees.some((t) => t.nNodes === 1)).toBe(true);
+      const out = new Float64Array(nRows);
+      ensemble.sumRows(x, 4, 0, nRows, out);
+      const part = new Float64Array(nRows);
+      ensemble.sumRows(x, 4, 5, 1234, part);
+      for (let i = 0; i < nRows; i++) {
+        let s = 0;
+        for (const t of trees) s += t.value[leafOfRow(t, x, i * 4)];
+        expect(Object.is(ensemble.sum(x, i * 4), s)).toBe(true);
+        expect(Object.is(out[i], s)).toBe(true);
+        if (i >= 5 && i < 1234) expect(Object.is(part[i], s)).toBe(true);
+        else expect(part[i]).toBe(0);
+      }
+    },
+  );
 });

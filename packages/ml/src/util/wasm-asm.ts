@@ -7,6 +7,7 @@
  */
 
 export const I32 = 0x7f;
+export const F64 = 0x7c;
 export const V128 = 0x7b;
 
 export function sleb(v: number): number[] {
@@ -38,6 +39,11 @@ export const op = {
   block: [0x02, 0x40],
   loop: [0x03, 0x40],
   end: [0x0b],
+  /** `if` with an i32 result. */
+  ifI32: [0x04, 0x7f],
+  else: [0x05],
+  eqz: [0x45],
+  xor: [0x73],
   br: (l: number) => [0x0c, l],
   brIf: (l: number) => [0x0d, l],
   get: (i: number) => [0x20, i],
@@ -65,6 +71,11 @@ export const op = {
   f64Store: (offset: number) => [0x39, 3, ...uleb(offset)],
   f64Add: [0xa0],
   f64Gt: [0x64],
+  f64Le: [0x65],
+  f64Ne: [0x62],
+  /** i32.trunc_sat_f64_u: NaN and negatives to 0, too large to the largest. */
+  i32TruncSatF64U: [0xfc, 0x03],
+  select: [0x1b],
   v128Load: (offset = 0) => [0xfd, 0x00, 3, ...uleb(offset)],
   v128Store: (offset = 0) => [0xfd, 0x0b, 3, ...uleb(offset)],
   f64x2Add: [0xfd, 0xf0, 0x01],
@@ -90,4 +101,14 @@ export interface WasmApi {
 /** The runtime's WebAssembly, or null. */
 export function wasmApi(): WasmApi | null {
   return (globalThis as { WebAssembly?: WasmApi }).WebAssembly ?? null;
+}
+
+/**
+ * False when V8 runs WebAssembly on its baseline compiler only (`--liftoff-only` or
+ * `--no-wasm-tier-up`, as the server does to keep PGlite small): kernels that only pay off
+ * optimised, like the forest's record walks, then keep their JavaScript versions.
+ */
+export function wasmOptimised(): boolean {
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  return !flags.some((f) => /^--(liftoff[-_]only|no[-_]wasm[-_]tier[-_]up)$/.test(f));
 }
