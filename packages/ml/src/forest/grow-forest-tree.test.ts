@@ -76,12 +76,13 @@ const GRID = [
 ];
 
 describe('growForestTree', () => {
-  it.each(GRID)(
-    'grows growTree’s tree (n $n, depth $maxDepth, min leaf $mcw, $perNode/node, bootstrap $bootstrap)',
+  it.each(GRID.flatMap((q) => [true, false].map((wasm) => ({ ...q, wasm }))))(
+    'grows growTree’s tree (n $n, depth $maxDepth, min leaf $mcw, $perNode/node, bootstrap $bootstrap, WebAssembly $wasm)',
     (q) => {
       for (const seed of [1, 2, 3]) {
         const p = problem(seed * 7 + q.n, q.n, q.bootstrap);
-        const ws = new ForestWorkspace(p.data);
+        const ws = new ForestWorkspace(p.data, q.wasm);
+        expect(ws.usesWasm).toBe(q.wasm);
         const params = { maxDepth: q.maxDepth, minSamplesLeaf: q.mcw, featuresPerNode: q.perNode };
         const [rng, refRng] = [new Rng(seed), new Rng(seed)];
         const tree = growForestTree(p.data, p.y, p.weight, params, rng, ws);

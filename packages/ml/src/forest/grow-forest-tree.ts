@@ -5,6 +5,7 @@ import { HIST_STRIDE, type Split, type SplitConstraints, searchFeature } from '.
 import type { Tree } from '../tree/tree.js';
 import { TreeBuilder } from '../tree/tree-builder.js';
 import type { Rng } from '../util/rng.js';
+import { type ForestKernels, forestKernels } from './forest-wasm.js';
 import {
   accumulate,
   accumulateTouched,
@@ -38,17 +39,78 @@ export class ForestWorkspace {
   readonly catHist: Float64Array;
   readonly bits = new Uint32Array(8);
   readonly touched = new Uint8Array(256);
-  readonly side = new Uint8Array(256);
+  readonly side: Uint8Array;
   readonly features: Int32Array;
+  /** The WebAssembly kernels over the records, histograms and side table, or null. */
+  private readonly kernels: ForestKernels | null;
+  /** Byte offset of `hist` in the kernels' memory. */
+  private readonly histAt: number;
 
-  constructor(data: BinnedData) {
+  /** `useWasm` false keeps the JavaScript kernels (for the tests). */
+  constructor(data: BinnedData, useWasm = true) {
     const n = data.nRows;
+    const nF = data.nFeatures;
     // Histogram sums of h·PACK + g stay exact while the total weight (n draws) is below PACK.
     if (n >= PACK) throw new Error(`the forest trains on fewer than ${PACK} rows, got ${n}`);
-    this.records = new RowRecords(data.bins, n, data.nFeatures, n);
-    this.hist = new Float64Array(data.nFeatures * PACKED_STRIDE);
-    this.catHist = new Float64Array(data.nFeatures * HIST_STRIDE);
-    this.features = new Int32Array(data.nFeatures);
+    // One memory: both record areas, the histograms, the side table.
+    this.histAt = Math.ceil(RowRecords.bytesFor(nF, n) / 16) * 16;
+    const sideAt = this.histAt + 8 * nF * PACKED_STRIDE;
+    const stride = 4 * RowRecords.wordsFor(nF);
+    const wasm = useWasm ? forestKernels(sideAt + 256, stride, sideAt) : null;
+    this.kernels = wasm?.kernels ?? null;
+    if (wasm) {
+      const buffer = wasm.memory.buffer as ArrayBuffer;
+      const part = wasm.kernels.part;
+      this.records = new RowRecords(data.bins, n, nF, n, {
+        buffer,
+        partition: (_u32, _bytes, _side, f, from, to, start, end) => part(from, to, start, end, f),
+      });
+      this.hist = new Float64Array(buffer, this.histAt, nF * PACKED_STRIDE);
+      this.side = new Uint8Array(buffer, sideAt, 256);
+    } else {
+      this.records = new RowRecords(data.bins, n, nF, n);
+      this.hist = new Float64Array(nF * PACKED_STRIDE);
+      this.side = new Uint8Array(256);
+    }
+    this.catHist = new Float64Array(nF * HIST_STRIDE);
+    this.features = new Int32Array(nF);
+  }
+
+  /** Whether the kernels are WebAssembly (for the tests). */
+  get usesWasm(): boolean {
+    return this.kernels !== null;
+  }
+
+  /** {@link accumulate} of records [start, end) of the area at `base` into `hist`. */
+  accumulate(base: number, start: number, end: number, features: Int32Array): void {
+    const k = this.kernels;
+    if (!k) {
+      accumulate(this.records, base, start, end, features, this.hist);
+      return;
+    }
+    const k0 = base + start;
+    const k1 = base + end;
+    const h = this.histAt;
+    const S = 8 * PACKED_STRIDE;
+    let j = 0;
+    for (; j + 3 < features.length; j += 4) {
+      const [f0, f1, f2, f3] = [features[j], features[j + 1], features[j + 2], features[j + 3]];
+      k.a4(k0, k1, f0, f1, f2, f3, h + j * S, h + (j + 1) * S, h + (j + 2) * S, h + (j + 3) * S);
+    }
+    const left = features.length - j;
+    if (left === 3)
+      k.a3(
+        k0,
+        k1,
+        features[j],
+        features[j + 1],
+        features[j + 2],
+        h + j * S,
+        h + (j + 1) * S,
+        h + (j + 2) * S,
+      );
+    else if (left === 2) k.a2(k0, k1, features[j], features[j + 1], h + j * S, h + (j + 1) * S);
+    else if (left === 1) k.a1(k0, k1, features[j], h + j * S);
   }
 }
 
@@ -150,7 +212,7 @@ export function growForestTree(
     cand: Int32Array,
   ): number {
     const small = end - start < SMALL_NODE;
-    if (!small) accumulate(records, base, start, end, cand, hist);
+    if (!small) ws.accumulate(base, start, end, cand);
     let missingCell = 0;
     for (let j = 0; j < cand.length; j++) {
       const f = cand[j];
