@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { BinnedData, FeatureBinning } from '../binning/bin-mapper.js';
-import { leafOfBinnedRow, type Tree } from '../tree/tree.js';
+import { BinnedTreeWalker } from '../tree/binned-walk.js';
+import type { Tree } from '../tree/tree.js';
 import { Rng } from '../util/rng.js';
 import { workerUrl } from '../util/worker-url.js';
 import { ForestWorkspace, growForestTree } from './grow-forest-tree.js';
@@ -88,6 +89,9 @@ export function runForestJob(job: ForestJob, onTree?: () => void): ForestJobResu
   const trees: Tree[] = [];
   const treeIndices: number[] = [];
   const ws = new ForestWorkspace(data);
+  const walker = new BinnedTreeWalker();
+  const oobRows = new Int32Array(n);
+  const oobLeaves = new Int32Array(n);
   const treeParams = {
     maxDepth: params.maxDepth,
     minSamplesLeaf: params.minSamplesLeaf,
@@ -110,9 +114,12 @@ export function runForestJob(job: ForestJob, onTree?: () => void): ForestJobResu
       trees.push(tree);
       treeIndices.push(t);
       if (sums) {
-        for (let i = 0; i < n; i++) {
-          if (h[i] > 0) continue;
-          sums.sum[i] += tree.value[leafOfBinnedRow(tree, data.bins, i * nF)];
+        let m = 0;
+        for (let i = 0; i < n; i++) if (h[i] === 0) oobRows[m++] = i;
+        walker.leaves(tree, data.bins, nF, oobRows, m, oobLeaves);
+        for (let k = 0; k < m; k++) {
+          const i = oobRows[k];
+          sums.sum[i] += tree.value[oobLeaves[k]];
           sums.count[i]++;
         }
       }
