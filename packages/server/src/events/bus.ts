@@ -46,6 +46,8 @@ export interface BusHooks {
   consumed?(group: string, events: readonly EventEnvelope[]): void;
   deadLettered?(group: string, reason: string): void;
   handlerFailed?(group: string, err: unknown): void;
+  /** The in-process bus dropped events for a group member whose queue was full. */
+  dropped?(group: string, n: number): void;
 }
 
 export interface BusOptions {
@@ -58,6 +60,13 @@ export interface BusOptions {
   readonly handlerAttempts?: number;
   /** First retry delay after a handler error, doubled up to 5 s (default 100 ms). */
   readonly retryBaseMs?: number;
+  /**
+   * In-process bus: events waiting for one member of a group (its batch in delivery included)
+   * before newer events for it are dropped, counted and logged (default 20,000, as many as the
+   * Kafka publisher holds before it spills to the outbox). Keeps memory bounded when a consumer
+   * cannot keep up with a sustained overload.
+   */
+  readonly maxQueuedEvents?: number;
 }
 
 /**

@@ -17,7 +17,8 @@ interface Member {
  * the platform relies on: events travel encoded and are validated on receipt, every group gets
  * every event, members of a group share events by key (one key → one member, in order), handler
  * errors are retried, bad messages are dead-lettered. Not durable: events live in memory, and a
- * group sees only events published after it subscribed.
+ * group sees only events published after it subscribed. Bounded: a member more than
+ * `maxQueuedEvents` behind loses the newer events until it catches up (counted, logged).
  */
 export class InProcessBus implements EventBus {
   readonly kind = 'in-process' as const;
@@ -26,10 +27,15 @@ export class InProcessBus implements EventBus {
   private readonly maxBytes: number;
   /** flush() calls in progress: while one runs, nobody waits for batches to gather. */
   private flushing = 0;
+  private readonly maxQueued: number;
+  /** Events dropped per group since the last warning, and when that was (one warning per 10 s). */
+  private readonly drops = new Map<string, number>();
+  private lastDropWarning = 0;
 
   constructor(private readonly options: BusOptions) {
     this.topics = options.topics;
     this.maxBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+    this.maxQueued = options.maxQueuedEvents ?? 20_000;
   }
 
   publish(topic: string, event: EventEnvelope<object>): void {
@@ -102,8 +108,26 @@ export class InProcessBus implements EventBus {
     const eligible = members.filter((m) => !m.closed && m.sub.topics.includes(message.topic));
     if (eligible.length === 0) return;
     const member = eligible[hash(message.key ?? '') % eligible.length];
+    if (member.queue.length >= this.maxQueued) {
+      this.drop(member.sub.group);
+      return;
+    }
     member.queue.push(message);
     this.kick(member);
+  }
+
+  /** Count an event dropped for a full queue; warn at most every 10 s with the counts since. */
+  private drop(group: string): void {
+    this.options.hooks?.dropped?.(group, 1);
+    this.drops.set(group, (this.drops.get(group) ?? 0) + 1);
+    const now = Date.now();
+    if (now - this.lastDropWarning < 10_000) return;
+    this.lastDropWarning = now;
+    this.options.log?.warn(
+      { dropped: Object.fromEntries(this.drops), maxQueuedEvents: this.maxQueued },
+      'in-process event bus: consumers are behind by the queue limit; newer events for them were dropped',
+    );
+    this.drops.clear();
   }
 
   private kick(member: Member): void {

@@ -10,6 +10,7 @@ export class EventMetrics implements BusHooks {
   readonly consumedTotal: Counter<'group'>;
   readonly deadLettersTotal: Counter<'group'>;
   readonly handlerErrorsTotal: Counter<'group'>;
+  readonly droppedTotal: Counter<'group'>;
   readonly deliverySeconds: Histogram<'group'>;
   readonly outboxPending: Gauge;
   /** Reads the outbox size at scrape time; set by the event service when there is an outbox. */
@@ -48,6 +49,12 @@ export class EventMetrics implements BusHooks {
     this.handlerErrorsTotal = new Counter({
       name: 'churn_events_handler_errors_total',
       help: 'Failed handler attempts (retried), by consumer group',
+      labelNames: ['group'],
+      registers,
+    });
+    this.droppedTotal = new Counter({
+      name: 'churn_events_dropped_total',
+      help: 'Events the in-process bus dropped because a consumer group member was too far behind, by group',
       labelNames: ['group'],
       registers,
     });
@@ -90,5 +97,8 @@ export class EventMetrics implements BusHooks {
   }
   handlerFailed(group: string): void {
     this.handlerErrorsTotal.labels({ group }).inc();
+  }
+  dropped(group: string, n: number): void {
+    this.droppedTotal.labels({ group }).inc(n);
   }
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createEvent, eventTopics, InProcessBus } from '../../src/events/index.js';
 import { CONTRACT_MAX_EVENT_BYTES, eventBusContract } from '../contracts/event-bus.contract.js';
@@ -16,6 +17,64 @@ eventBusContract('in-process', {
 });
 
 describe('InProcessBus', () => {
+  it('drops, counts and logs events for a member whose queue is full, and delivers the rest', async () => {
+    const dropped: Record<string, number> = {};
+    const warnings: object[] = [];
+    const log = { warn: (o: object) => void warnings.push(o) } as unknown as Logger;
+    const bus = new InProcessBus({
+      topics: eventTopics('full.'),
+      maxQueuedEvents: 10,
+      log,
+      hooks: { dropped: (group, n) => void (dropped[group] = (dropped[group] ?? 0) + n) },
+    });
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const slow: number[] = [];
+    const fast: number[] = [];
+    bus.subscribe({
+      group: 'slow',
+      topics: [bus.topics.feedback],
+      maxBatch: 4,
+      handler: async (batch) => {
+        await gate;
+        for (const e of batch) slow.push((e.payload as { i: number }).i);
+      },
+    });
+    bus.subscribe({
+      group: 'fast',
+      topics: [bus.topics.feedback],
+      handler: async (batch) => void fast.push(...batch.map((e) => (e.payload as { i: number }).i)),
+    });
+    const publish = (from: number, to: number) => {
+      for (let i = from; i < to; i++)
+        bus.publish(bus.topics.feedback, createEvent('feedback.received', 'one-key', { i }, 't'));
+    };
+    publish(0, 6);
+    // Let the slow member take its first batch (4 events) into its handler, where it waits.
+    await new Promise((r) => setTimeout(r, 20));
+    // In bursts the other group keeps up with.
+    for (let i = 6; i < 30; i += 8) {
+      publish(i, i + 8);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(dropped).toEqual({ slow: 20 });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ dropped: { slow: 1 }, maxQueuedEvents: 10 });
+    release();
+    await bus.flush();
+    // The slow member got what its queue held, in order; the other group lost nothing.
+    expect(slow).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    expect(fast).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    // Caught up, it queues again.
+    publish(30, 32);
+    await bus.flush();
+    expect(slow.slice(10)).toEqual([30, 31]);
+    expect(dropped.slow).toBe(20);
+    await bus.close();
+  });
+
   it('parses a message once for all its groups: each gets the same envelope', async () => {
     const bus = new InProcessBus({ topics: eventTopics('once.') });
     const got: Record<string, object[]> = { a: [], b: [] };
