@@ -1,4 +1,5 @@
 import type { Column, Dataset } from '../data/dataset.js';
+import { sortFloat64 } from '../util/radix-sort.js';
 
 /** Bin index reserved for missing values (and unseen categories). */
 export const MISSING_BIN = 255;
@@ -94,7 +95,7 @@ export function fitNumericBins(values: Float64Array, maxBins = MAX_BINS, sampleS
     if (Number.isNaN(v)) continue;
     if (seen++ % step === 0) sample[k++] = v;
   }
-  const sorted = sample.subarray(0, k).sort();
+  const sorted = sortFloat64(sample.subarray(0, k));
   // Distinct values and their counts.
   const distinct: number[] = [];
   const counts: number[] = [];
