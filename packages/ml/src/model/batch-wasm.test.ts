@@ -49,7 +49,7 @@ describe('lockstep batch walk in WebAssembly', () => {
       [-1, 1, 1 + 10],
       [7, 5, 3 + 20],
     ];
-    walker!.load(Float64Array.from(rows.flatMap(([a, b]) => [a, b])), 0, rows.length);
+    walker!.load(Float64Array.from(rows.flatMap((r) => r.slice(0, 2))), 0, rows.length);
     walker!.acc.fill(0);
     walker!.walk(0, 2, rows.length);
     expect(Array.from(walker!.acc.subarray(0, rows.length))).toEqual(rows.map((r) => r[2]));

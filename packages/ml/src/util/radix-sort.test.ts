@@ -8,7 +8,19 @@ const sameBits = (a: Float64Array, b: Float64Array) =>
 describe('sortFloat64', () => {
   it('sorts as Float64Array.prototype.sort does, bit for bit', () => {
     const rng = new Rng(5);
-    const special = [0, -0, 1, -1, Infinity, -Infinity, 5e-324, -5e-324, Number.MAX_VALUE, -Number.MAX_VALUE, 0.1];
+    const special = [
+      0,
+      -0,
+      1,
+      -1,
+      Infinity,
+      -Infinity,
+      5e-324,
+      -5e-324,
+      Number.MAX_VALUE,
+      -Number.MAX_VALUE,
+      0.1,
+    ];
     for (const n of [0, 1, 7, 1023, 1024, 5000, 80_000]) {
       for (const kind of ['wide', 'decimals', 'few', 'constant']) {
         const v = new Float64Array(n);
