@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { pairHistogramKernel } from '../tree/histogram-wasm.js';
+import { type PairKernel, pairHistogramKernel } from '../tree/histogram-wasm.js';
 import { waitForChange, waitForValue } from '../util/spin-wait.js';
 import { histogramSlots, type ShardMemory, type ShardSplit, shardLevel, shardRoot } from './shard-ops.js';
 import { MIDS, OP_EXIT, OP_LEVEL, OP_ROOT, readSplits, SLOT } from './shard-protocol.js';
@@ -40,6 +40,8 @@ const splits: ShardSplit[] = [];
 const mids = new Int32Array(ctl.buffer, ctl.byteOffset + 4 * MIDS, ctl.length - MIDS);
 parentPort!.postMessage('ready');
 let last = 0;
+let kernel: PairKernel = () => {};
+let kernelFeatures = new Int32Array(0);
 for (;;) {
   const seq = waitForChange(ctl, SLOT.SEQ, last);
   if (seq === last) continue;
@@ -49,7 +51,12 @@ for (;;) {
   const nFeat = ctl[SLOT.N_FEATURES];
   for (let k = 0; k < nFeat; k++) features[k] = ctl[SLOT.FEATURES + k];
   const fs = features.subarray(0, nFeat);
-  const m = { ...memory, features: fs, kernel: pairHistogramKernel(arena, init.data.nFeatures, fs) };
+  // The feature list changes with each tree (column sampling), not each step: look the kernel up then.
+  if (nFeat !== kernelFeatures.length || fs.some((f, k) => f !== kernelFeatures[k])) {
+    kernel = pairHistogramKernel(arena, init.data.nFeatures, fs);
+    kernelFeatures = fs.slice();
+  }
+  const m = { ...memory, features: fs, kernel };
   if (op === OP_ROOT) {
     const [G, H] = shardRoot(m, ctl[SLOT.A], ctl[SLOT.B], f64[0], ctl[SLOT.C]);
     f64[1] = G;
