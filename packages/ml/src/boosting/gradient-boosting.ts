@@ -1,8 +1,10 @@
 import { availableParallelism } from 'node:os';
 import type { BinnedData } from '../binning/bin-mapper.js';
+import { BinnedTreeWalker } from '../tree/binned-walk.js';
 import { GrowWorkspace, growTree } from '../tree/grow.js';
 import { leafOfBinnedRow, type Tree } from '../tree/tree.js';
 import { Rng } from '../util/rng.js';
+import { addToMargin } from './shard-ops.js';
 import { ShardedGrower } from './sharded-grower.js';
 
 export interface BoostingParams {
@@ -200,6 +202,10 @@ function boostSharded(
   const tracker = new RoundTracker(params, baseMargin, validation);
   const trees: Tree[] = [];
   const inSample = new Uint8Array(n);
+  // Rows left out of a round's sample, and their leaves.
+  const walker = new BinnedTreeWalker();
+  const outRows = new Int32Array(params.subsample < 1 ? n : 0);
+  const outLeaves = new Int32Array(outRows.length);
   for (let round = 0; round < params.nRounds; round++) {
     let m = 0;
     if (params.subsample < 1) {
@@ -223,19 +229,19 @@ function boostSharded(
       const ev = Math.exp(-v);
       for (let r = 4 * j; r < 4 * j + 4; r += 2) {
         for (let k = ranges[r]; k < ranges[r + 1]; k++) {
-          margin[rows[k]] += v;
-          expNeg[rows[k]] *= ev;
+          addToMargin(margin, expNeg, rows[k], v, ev);
           if (m < n) inSample[rows[k]] = 1;
         }
       }
     }
     if (m < n) {
       const expValue = tree.value.map((v) => Math.exp(-v));
-      for (let i = 0; i < n; i++) {
-        if (inSample[i]) continue;
-        const leaf = leafOfBinnedRow(tree, data.bins, i * nF);
-        margin[i] += tree.value[leaf];
-        expNeg[i] *= expValue[leaf];
+      let count = 0;
+      for (let i = 0; i < n; i++) if (!inSample[i]) outRows[count++] = i;
+      walker.leaves(tree, data.bins, nF, outRows, count, outLeaves);
+      for (let k = 0; k < count; k++) {
+        const leaf = outLeaves[k];
+        addToMargin(margin, expNeg, outRows[k], tree.value[leaf], expValue[leaf]);
       }
     }
     if (tracker.add(tree, round)) {

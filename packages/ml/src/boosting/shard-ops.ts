@@ -129,6 +129,21 @@ export function shardLevel(m: ShardMemory, splits: readonly ShardSplit[], mids: 
   }
 }
 
+/**
+ * Add a leaf value v to row i's margin, keeping expNeg[i] = exp(−margin[i]) in step (ev must be
+ * exp(−v)). Every change to a margin during training goes through here (V8 inlines it).
+ */
+export function addToMargin(
+  margin: Float64Array,
+  expNeg: Float64Array,
+  i: number,
+  v: number,
+  ev: number,
+): void {
+  margin[i] += v;
+  expNeg[i] *= ev;
+}
+
 const leafPair = new Float64Array(2);
 const expPair = new Float64Array(2);
 
@@ -144,8 +159,7 @@ function addLeafValues(m: ShardMemory, s: ShardSplit): void {
   for (let k = s.start; k < s.end; k++) {
     const i = rows[k];
     const sd = side[col[off + i]];
-    margin[i] += leafPair[sd];
-    expNeg[i] *= expPair[sd];
+    addToMargin(margin, expNeg, i, leafPair[sd], expPair[sd]);
   }
 }
 

@@ -105,7 +105,10 @@ export class ShardedGrower {
   readonly data: BinnedData;
   readonly rows: Uint32Array;
   readonly margin: Float64Array;
-  /** exp(−margin) per row (see ShardMemory.expNeg); whoever changes `margin` updates it too. */
+  /**
+   * exp(−margin) per row (see ShardMemory.expNeg); every change to `margin` goes through
+   * addToMargin (shard-ops.ts).
+   */
   readonly expNeg: Float64Array;
   private readonly arena: PairArena;
   private readonly buffer: SharedArrayBuffer;
