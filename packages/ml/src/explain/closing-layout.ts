@@ -25,7 +25,8 @@ export interface ClosingLayout {
   readonly catBits: Uint32Array;
   /** Features closing on the edge into node i: closeFeature/closeCover[closeStart[i] .. closeStart[i + 1]). */
   readonly closeStart: Int32Array;
-  readonly closeFeature: Int32Array;
+  /** 16-bit when the model has at most 65,536 features (always, in practice): a third of the layout's bytes are these. */
+  readonly closeFeature: Uint16Array | Int32Array;
   /** The closing feature's product of cover fractions over its splits on the path. */
   readonly closeCover: Float64Array;
   /** Degree of a split node's subtree polynomial (0 for leaves). */
@@ -56,8 +57,14 @@ export function buildClosingLayout(trees: readonly Tree[], nFeatures: number, sh
     degree: i32(total),
     closeStart: i32(total + 1),
   };
-  const closeFeature: number[] = [];
-  const closeCover: number[] = [];
+  // Closing lists grow as typed arrays (millions of entries for a deep forest: as plain arrays
+  // they held ~16 bytes an entry until collected).
+  const wide = nFeatures > 65536;
+  let closeFeature: Uint16Array | Int32Array = wide
+    ? new Int32Array(4 * total + 16)
+    : new Uint16Array(4 * total + 16);
+  let closeCover = new Float64Array(closeFeature.length);
+  let nClose = 0;
   const roots = i32(trees.length);
   const bits: number[] = [];
   const words = Math.max(1, Math.ceil(nFeatures / 32));
@@ -78,10 +85,20 @@ export function buildClosingLayout(trees: readonly Tree[], nFeatures: number, sh
     // Pre-order placement; `closing` lists the features closing on the edge into n.
     const place = (n: number, closing: readonly number[], depth: number): { slot: number; deg: number } => {
       const s = next++;
-      out.closeStart[s] = closeFeature.length;
+      out.closeStart[s] = nClose;
+      if (nClose + closing.length > closeFeature.length) {
+        const grown = wide
+          ? new Int32Array(2 * closeFeature.length)
+          : new Uint16Array(2 * closeFeature.length);
+        grown.set(closeFeature);
+        closeFeature = grown;
+        const cover = new Float64Array(grown.length);
+        cover.set(closeCover);
+        closeCover = cover;
+      }
       for (const j of closing) {
-        closeFeature.push(j);
-        closeCover.push(cum[j]);
+        closeFeature[nClose] = j;
+        closeCover[nClose++] = cum[j];
       }
       const f = t.feature[n];
       if (f < 0) {
@@ -117,13 +134,17 @@ export function buildClosingLayout(trees: readonly Tree[], nFeatures: number, sh
     };
     place(0, [], 0);
   });
-  out.closeStart[total] = closeFeature.length;
+  out.closeStart[total] = nClose;
+  const features = wide ? i32(nClose) : new Uint16Array(bytes(2 * nClose));
+  features.set(closeFeature.subarray(0, nClose));
+  const covers = f64(nClose);
+  covers.set(closeCover.subarray(0, nClose));
   return {
     nFeatures,
     ...out,
     catBits: copyInto(new Uint32Array(bytes(4 * bits.length)), bits),
-    closeFeature: copyInto(i32(closeFeature.length), closeFeature),
-    closeCover: copyInto(f64(closeCover.length), closeCover),
+    closeFeature: features,
+    closeCover: covers,
     roots,
     stride,
     levels,
