@@ -1,4 +1,4 @@
-import { HEADER, I32, op, section, uleb, type WasmMemory, wasmApi } from '../util/wasm-asm.js';
+import { HEADER, I32, op, section, uleb, type WasmMemory, wasmApi, wasmMemory } from '../util/wasm-asm.js';
 import { PACK } from './packed-histogram.js';
 
 /**
@@ -139,9 +139,9 @@ export function forestKernels(
   side: number,
 ): { memory: WasmMemory; kernels: ForestKernels } | null {
   const wasm = wasmApi();
-  if (!wasm) return null;
+  const memory = wasmMemory(bytes);
+  if (!wasm || !memory) return null;
   try {
-    const memory = new wasm.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
     const module = new wasm.Module(forestKernelModule(stride, side));
     const kernels = new wasm.Instance(module, { e: { m: memory } }).exports as ForestKernels;
     return { memory, kernels };

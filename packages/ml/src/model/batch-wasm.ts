@@ -1,5 +1,5 @@
 import type { FeatureBinning } from '../binning/bin-mapper.js';
-import { HEADER, I32, op, section, uleb, type WasmMemory, wasmApi } from '../util/wasm-asm.js';
+import { HEADER, I32, op, section, uleb, wasmApi, wasmMemory } from '../util/wasm-asm.js';
 
 /**
  * The lockstep batch walk of complete trees (batch-kernel.ts) as WebAssembly: the same paths and
@@ -196,12 +196,8 @@ export function lockstepWalker(
   const rowsBase = leafBase + 8 * leaf.length;
   const accBase = rowsBase + 2 * codeOffset;
   const bytes = accBase + 8 * blockRows;
-  let memory: WasmMemory;
-  try {
-    memory = new wasm.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
-  } catch {
-    return null;
-  }
+  const memory = wasmMemory(bytes);
+  if (!memory) return null;
   const { buffer } = memory;
   const slotF = new Float64Array(buffer, 0, 2 * nInternal * nTrees);
   const slotI = new Int32Array(buffer, 0, 4 * nInternal * nTrees);

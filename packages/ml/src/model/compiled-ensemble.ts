@@ -1,5 +1,5 @@
 import type { Tree } from '../tree/tree.js';
-import { type WasmMemory, wasmApi, wasmOptimised } from '../util/wasm-asm.js';
+import { wasmMemory, wasmOptimised } from '../util/wasm-asm.js';
 import { type RecordWalkInstance, recordWalk } from './forest-wasm.js';
 import { compileTreeSums, type TreeSumFunction } from './tree-codegen.js';
 
@@ -86,7 +86,7 @@ export class CompiledEnsemble {
     const depthsAt = roundsAt + 4 * nGroups;
     const rowsAt = align8(depthsAt + 4 * trees.length);
     const accAt = rowsAt + 8 * BLOCK_ROWS * this.nF;
-    const memory = !this.code && useWasm && wasmOptimised() ? walkMemory(accAt + 8 * BLOCK_ROWS) : null;
+    const memory = !this.code && useWasm && wasmOptimised() ? wasmMemory(accAt + 8 * BLOCK_ROWS) : null;
     const buffer = memory ? memory.buffer : new ArrayBuffer(depthsAt + 4 * trees.length);
     this.f64 = new Float64Array(buffer, 0, 2 * total);
     this.i32 = new Int32Array(buffer, 0, 4 * total);
@@ -364,14 +364,3 @@ for (let t = 0; t < roots.length; t++) {
 }
 
 const align8 = (n: number): number => Math.ceil(n / 8) * 8;
-
-/** A WebAssembly memory of at least `bytes`, or null. */
-function walkMemory(bytes: number): WasmMemory | null {
-  const wasm = wasmApi();
-  if (!wasm) return null;
-  try {
-    return new wasm.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
-  } catch {
-    return null;
-  }
-}

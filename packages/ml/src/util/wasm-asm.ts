@@ -109,6 +109,17 @@ export function wasmApi(): WasmApi | null {
   return (globalThis as { WebAssembly?: WasmApi }).WebAssembly ?? null;
 }
 
+/** A (non-shared) WebAssembly memory of at least `bytes`, or null when the runtime cannot give one. */
+export function wasmMemory(bytes: number): WasmMemory | null {
+  const wasm = wasmApi();
+  if (!wasm) return null;
+  try {
+    return new wasm.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+  } catch {
+    return null;
+  }
+}
+
 /**
  * False when V8 runs WebAssembly on its baseline compiler only (`--liftoff-only` or
  * `--no-wasm-tier-up`, as the server does to keep PGlite small): kernels that only pay off
