@@ -40,7 +40,7 @@
  *       (swap $prev $cur) (t += 1) (br 0))))
  */
 
-import { HEADER, I32, name, op, section, uleb, V128, wasmApi } from '../util/wasm-asm.js';
+import { HEADER, I32, instantiate, name, op, section, uleb, V128 } from '../util/wasm-asm.js';
 
 function moduleBytes(): Uint8Array {
   const [PREV, CUR, LOS, HIS, T, T1, LO, HI, P, END, TMP, V, A] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
@@ -175,14 +175,7 @@ let kernel: BandKernel | null | undefined;
 /** The kernel, compiled once on first use (null if this runtime cannot run it). */
 export function bandKernel(): BandKernel | null {
   if (kernel !== undefined) return kernel;
-  try {
-    const wasm = wasmApi();
-    if (!wasm) throw new Error('no WebAssembly');
-    const instance = new wasm.Instance(new wasm.Module(moduleBytes()));
-    const e = instance.exports as { mem: KernelMemory; diags: BandKernel['diags'] };
-    kernel = { memory: e.mem, diags: e.diags };
-  } catch {
-    kernel = null;
-  }
+  const e = instantiate<{ mem: KernelMemory; diags: BandKernel['diags'] }>(moduleBytes, null);
+  kernel = e ? { memory: e.mem, diags: e.diags } : null;
   return kernel;
 }

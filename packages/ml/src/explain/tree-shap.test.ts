@@ -5,6 +5,7 @@ import type { ChurnModel } from '../model/model.js';
 import { encodeDataset } from '../model/predict.js';
 import { trainModel } from '../model/train.js';
 import { inferSchema } from '../schema/infer-schema.js';
+import { treeOfArrays } from '../tree/random-tree.fixture.js';
 import type { Tree } from '../tree/tree.js';
 import { Rng } from '../util/rng.js';
 import { bruteForceTreeShap, coalitionValue } from './brute-force.js';
@@ -56,21 +57,7 @@ function randomTree(rng: Rng, depth: number, options: { zeroCover?: boolean } = 
     return n;
   };
   grow(0);
-  const nNodes = feature.length;
-  return {
-    nNodes,
-    feature: Int32Array.from(feature),
-    threshold: Float64Array.from(threshold),
-    thresholdBin: new Uint8Array(nNodes),
-    left: Int32Array.from(left),
-    right: Int32Array.from(right),
-    defaultLeft: Uint8Array.from(defaultLeft),
-    catOffset: Int32Array.from(catOffset),
-    catBits: Uint32Array.from(catBits),
-    value: Float64Array.from(value),
-    cover: Float64Array.from(cover),
-    gain: new Float64Array(nNodes),
-  };
+  return treeOfArrays({ feature, threshold, left, right, defaultLeft, catOffset, catBits, value, cover });
 }
 
 /** Random rows: numbers on the thresholds' grid, category indices 0..7, and NaN now and then. */

@@ -1,4 +1,15 @@
-import { HEADER, I32, op, section, uleb, type WasmMemory, wasmApi, wasmMemory } from '../util/wasm-asm.js';
+import {
+  HEADER,
+  I32,
+  instantiate,
+  memoryImport,
+  name,
+  op,
+  section,
+  uleb,
+  type WasmMemory,
+  wasmMemory,
+} from '../util/wasm-asm.js';
 import { PACK } from './packed-histogram.js';
 
 /**
@@ -98,13 +109,11 @@ export function forestKernelModule(stride: number, side: number): Uint8Array {
     [0x60, 5, I32, I32, I32, I32, I32, 1, I32],
     ...[1, 2, 3, 4].map((n) => [0x60, 2 + 2 * n, ...Array(2 + 2 * n).fill(I32), 0]),
   ].flat();
-  const name = (s: string) => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
   const exports = [5, ...name('part'), 0, 0, ...[1, 2, 3, 4].flatMap((n) => [...name(`a${n}`), 0, n])];
-  const memoryImport = [1, 'e'.charCodeAt(0), 1, 'm'.charCodeAt(0), 2, 0, 1];
   return Uint8Array.from([
     ...HEADER,
     ...section(1, [5, ...types]),
-    ...section(2, [1, ...memoryImport]),
+    ...section(2, [1, ...memoryImport()]),
     ...section(3, [5, 0, 1, 2, 3, 4]),
     ...section(7, exports),
     ...section(10, [5, ...bodies.flatMap((b) => [...uleb(b.length), ...b])]),
@@ -138,14 +147,9 @@ export function forestKernels(
   stride: number,
   side: number,
 ): { memory: WasmMemory; kernels: ForestKernels } | null {
-  const wasm = wasmApi();
   const memory = wasmMemory(bytes);
-  if (!wasm || !memory) return null;
-  try {
-    const module = new wasm.Module(forestKernelModule(stride, side));
-    const kernels = new wasm.Instance(module, { e: { m: memory } }).exports as ForestKernels;
-    return { memory, kernels };
-  } catch {
-    return null;
-  }
+  const kernels =
+    memory &&
+    instantiate<ForestKernels>(() => forestKernelModule(stride, side), memory, `forest:${stride}:${side}`);
+  return memory && kernels ? { memory, kernels } : null;
 }

@@ -1,5 +1,5 @@
 import type { FeatureBinning } from '../binning/bin-mapper.js';
-import { HEADER, I32, op, section, uleb, wasmApi, wasmMemory } from '../util/wasm-asm.js';
+import { HEADER, I32, instantiate, memoryImport, op, section, uleb, wasmMemory } from '../util/wasm-asm.js';
 
 /**
  * The lockstep batch walk of complete trees (batch-kernel.ts) as WebAssembly: the same paths and
@@ -130,11 +130,10 @@ export function lockstepModule(depth: number, codes: number): Uint8Array {
     ...op.end,
   ];
   const body = [1, N_LOCALS - NB, I32, ...code];
-  const memoryImport = [1, 'e'.charCodeAt(0), 1, 'm'.charCodeAt(0), 2, 0, 1];
   return Uint8Array.from([
     ...HEADER,
     ...section(1, [1, 0x60, 7, I32, I32, I32, I32, I32, I32, I32, 0]),
-    ...section(2, [1, ...memoryImport]),
+    ...section(2, [1, ...memoryImport()]),
     ...section(3, [1, 0]),
     ...section(7, [1, 1, 'w'.charCodeAt(0), 0, 0]),
     ...section(10, [1, ...uleb(body.length), ...body]),
@@ -164,8 +163,6 @@ export interface LockstepWalker {
 
 type RawWalk = (t0: number, t1: number, xb: number, n: number, rb: number, acc: number, leaf: number) => void;
 
-const modules = new Map<string, object | null>();
-
 /**
  * A WebAssembly walker for these trees, with room for blocks of `blockRows` rows, or null when
  * the runtime has no WebAssembly (or refuses the module): the caller keeps its JavaScript walk.
@@ -175,22 +172,9 @@ export function lockstepWalker(
   binning: readonly FeatureBinning[],
   blockRows: number,
 ): LockstepWalker | null {
-  const wasm = wasmApi();
-  if (!wasm) return null;
   const { depth, nTrees, meta, thr, catMask, leaf } = trees;
   const nF = binning.length;
   const codeOffset = 8 * blockRows * nF;
-  const key = `${depth}:${codeOffset}`;
-  let module = modules.get(key);
-  if (module === undefined) {
-    try {
-      module = new wasm.Module(lockstepModule(depth, codeOffset));
-    } catch {
-      module = null;
-    }
-    modules.set(key, module);
-  }
-  if (!module) return null;
   const nInternal = 2 ** depth - 1;
   const leafBase = 16 * nInternal * nTrees;
   const rowsBase = leafBase + 8 * leaf.length;
@@ -207,7 +191,12 @@ export function lockstepWalker(
     slotI[4 * s + 3] = ((meta[s] >> 1) << 3) | (meta[s] & 1);
   }
   new Float64Array(buffer, leafBase, leaf.length).set(leaf);
-  const w = (new wasm.Instance(module, { e: { m: memory } }).exports as { w: RawWalk }).w;
+  const w = instantiate<{ w: RawWalk }>(
+    () => lockstepModule(depth, codeOffset),
+    memory,
+    `lockstep:${depth}:${codeOffset}`,
+  )?.w;
+  if (!w) return null;
   const rows = new Float64Array(buffer, rowsBase, blockRows * nF);
   // Low words of the i64 codes (the high words stay 0).
   const codes = new Int32Array(buffer, rowsBase + codeOffset, 2 * blockRows * nF);

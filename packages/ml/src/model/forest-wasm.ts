@@ -1,4 +1,15 @@
-import { F64, HEADER, I32, op, section, uleb, type WasmMemory, wasmApi } from '../util/wasm-asm.js';
+import {
+  F64,
+  HEADER,
+  I32,
+  instantiate,
+  memoryImport,
+  name,
+  op,
+  section,
+  uleb,
+  type WasmMemory,
+} from '../util/wasm-asm.js';
 
 /**
  * The record walks of {@link CompiledEnsemble} (deep trees: the forest) as WebAssembly, over the
@@ -259,13 +270,11 @@ function blockBody(spec: RecordWalkSpec): number[] {
 export function recordWalkModule(spec: RecordWalkSpec): Uint8Array {
   const row = rowBody(spec);
   const block = blockBody(spec);
-  const memoryImport = [1, 'e'.charCodeAt(0), 1, 'm'.charCodeAt(0), 2, 0, 1];
-  const exports = [2, 3, ...Array.from('row', (c) => c.charCodeAt(0)), 0, 0];
-  exports.push(5, ...Array.from('block', (c) => c.charCodeAt(0)), 0, 1);
+  const exports = [2, ...name('row'), 0, 0, ...name('block'), 0, 1];
   return Uint8Array.from([
     ...HEADER,
     ...section(1, [2, 0x60, 1, I32, 1, F64, 0x60, 4, I32, I32, I32, I32, 0]),
-    ...section(2, [1, ...memoryImport]),
+    ...section(2, [1, ...memoryImport()]),
     ...section(3, [2, 0, 1]),
     ...section(7, exports),
     ...section(10, [2, ...uleb(row.length), ...row, ...uleb(block.length), ...block]),
@@ -279,12 +288,6 @@ export interface RecordWalkInstance {
 
 /** Instantiate the walk over `memory`, or null when the runtime has no WebAssembly or refuses the module. */
 export function recordWalk(spec: RecordWalkSpec, memory: WasmMemory): RecordWalkInstance | null {
-  const wasm = wasmApi();
-  if (!wasm) return null;
-  try {
-    const module = new wasm.Module(recordWalkModule(spec));
-    return new wasm.Instance(module, { e: { m: memory } }).exports as RecordWalkInstance;
-  } catch {
-    return null;
-  }
+  // One module per model (its table offsets are immediates): not worth caching.
+  return instantiate<RecordWalkInstance>(() => recordWalkModule(spec), memory);
 }

@@ -6,6 +6,7 @@ import type { Dataset } from '../data/dataset.js';
 import { CUSTOMER_SCHEMA } from '../schema/customer-schema.js';
 import type { TableSchema } from '../schema/feature-schema.js';
 import { generateCustomers } from '../synth/generator.js';
+import { randomTree as randomTreeOf } from '../tree/random-tree.fixture.js';
 import { leafOfRow, type Tree } from '../tree/tree.js';
 import { Rng } from '../util/rng.js';
 import { CompiledEnsemble } from './compiled-ensemble.js';
@@ -243,50 +244,16 @@ describe('sumGroups', () => {
  * A random tree over features 0..3 (3 categorical with 40 bins: bitset words beyond the first),
  * splitting with probability `pSplit` down to `maxDepth`: unbalanced, with lone leaves possible.
  */
-function randomTree(rng: Rng, maxDepth: number, pSplit: number): Tree {
-  const feature: number[] = [];
-  const threshold: number[] = [];
-  const left: number[] = [];
-  const right: number[] = [];
-  const defaultLeft: number[] = [];
-  const catOffset: number[] = [];
-  const catBits: number[] = [];
-  const value: number[] = [];
-  const grow = (depth: number): number => {
-    const node = feature.length;
-    const split = depth < maxDepth && rng.next() < pSplit;
-    const f = split ? rng.int(4) : -1;
-    feature.push(f);
-    threshold.push(f >= 0 && f < 3 ? rng.int(5) - 2 + (rng.next() < 0.5 ? 0 : 0.5) : 0);
-    defaultLeft.push(rng.int(2));
-    catOffset.push(f === 3 ? catBits.length : -1);
-    if (f === 3) for (let w = 0; w < 8; w++) catBits.push(w < 2 ? rng.nextUint32() : 0);
-    value.push(split ? 0 : rng.next());
-    left.push(-1);
-    right.push(-1);
-    if (split) {
-      left[node] = grow(depth + 1);
-      right[node] = grow(depth + 1);
-    }
-    return node;
-  };
-  grow(0);
-  const n = feature.length;
-  return {
-    nNodes: n,
-    feature: Int32Array.from(feature),
-    threshold: Float64Array.from(threshold),
-    thresholdBin: new Uint8Array(n),
-    left: Int32Array.from(left),
-    right: Int32Array.from(right),
-    defaultLeft: Uint8Array.from(defaultLeft),
-    catOffset: Int32Array.from(catOffset),
-    catBits: Uint32Array.from(catBits),
-    value: Float64Array.from(value),
-    cover: new Float64Array(n),
-    gain: new Float64Array(n),
-  };
-}
+const randomTree = (rng: Rng, maxDepth: number, pSplit: number): Tree =>
+  randomTreeOf(rng, {
+    maxDepth,
+    pSplit,
+    nFeatures: 4,
+    categorical: 3,
+    catWords: (r) => Array.from({ length: 8 }, (_, w) => (w < 2 ? r.nextUint32() : 0)),
+    threshold: (r, kind) => (kind === 'numeric' ? r.int(5) - 2 + (r.next() < 0.5 ? 0 : 0.5) : 0),
+    leafValue: (r) => r.next(),
+  });
 
 describe('CompiledEnsemble (record layout)', () => {
   // One tree over 1,024 nodes puts the whole ensemble on records: trees of every depth (a lone

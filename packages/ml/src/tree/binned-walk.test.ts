@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MISSING_BIN } from '../binning/bin-mapper.js';
 import { Rng } from '../util/rng.js';
 import { BinnedTreeWalker } from './binned-walk.js';
+import { randomTree } from './random-tree.fixture.js';
 import { leafOfBinnedRow, type Tree } from './tree.js';
 
 const N_FEATURES = 5;
@@ -10,48 +11,15 @@ const N_FEATURES = 5;
  * A random binned tree over features 0..4 (4 categorical, its sets across all eight words),
  * thresholds anywhere in 0..255, missing values either way, unbalanced down to `maxDepth`.
  */
-function randomBinnedTree(rng: Rng, maxDepth: number): Tree {
-  const feature: number[] = [];
-  const thresholdBin: number[] = [];
-  const left: number[] = [];
-  const right: number[] = [];
-  const defaultLeft: number[] = [];
-  const catOffset: number[] = [];
-  const catBits: number[] = [];
-  const grow = (depth: number): number => {
-    const node = feature.length;
-    const split = depth < maxDepth && rng.next() < 0.85;
-    const f = split ? rng.int(N_FEATURES) : -1;
-    feature.push(f);
-    thresholdBin.push(rng.next() < 0.1 ? [0, 254, 255][rng.int(3)] : rng.int(256));
-    defaultLeft.push(rng.int(2));
-    catOffset.push(f === 4 ? catBits.length : -1);
-    if (f === 4) for (let w = 0; w < 8; w++) catBits.push(rng.nextUint32());
-    left.push(-1);
-    right.push(-1);
-    if (split) {
-      left[node] = grow(depth + 1);
-      right[node] = grow(depth + 1);
-    }
-    return node;
-  };
-  grow(0);
-  const n = feature.length;
-  return {
-    nNodes: n,
-    feature: Int32Array.from(feature),
-    threshold: new Float64Array(n),
-    thresholdBin: Uint8Array.from(thresholdBin),
-    left: Int32Array.from(left),
-    right: Int32Array.from(right),
-    defaultLeft: Uint8Array.from(defaultLeft),
-    catOffset: Int32Array.from(catOffset),
-    catBits: Uint32Array.from(catBits),
-    value: new Float64Array(n),
-    cover: new Float64Array(n),
-    gain: new Float64Array(n),
-  };
-}
+const randomBinnedTree = (rng: Rng, maxDepth: number): Tree =>
+  randomTree(rng, {
+    maxDepth,
+    pSplit: 0.85,
+    nFeatures: N_FEATURES,
+    categorical: 4,
+    catWords: (r) => Array.from({ length: 8 }, () => r.nextUint32()),
+    thresholdBin: (r) => (r.next() < 0.1 ? [0, 254, 255][r.int(3)] : r.int(256)),
+  });
 
 describe('BinnedTreeWalker', () => {
   it('finds leafOfBinnedRow’s leaf for every row, tree after tree on one walker', () => {

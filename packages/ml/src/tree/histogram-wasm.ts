@@ -1,4 +1,15 @@
-import { HEADER, I32, op, section, uleb, V128, type WasmMemory, wasmApi } from '../util/wasm-asm.js';
+import {
+  HEADER,
+  I32,
+  instantiate,
+  memoryImport,
+  op,
+  section,
+  uleb,
+  V128,
+  type WasmMemory,
+  wasmApi,
+} from '../util/wasm-asm.js';
 import { HIST_STRIDE } from './split.js';
 
 /**
@@ -79,11 +90,10 @@ export function pairHistogramModule(nFeatures: number, features: readonly number
     ...op.end,
   ];
   const body = [2, 4, I32, 1, V128, ...code];
-  const memoryImport = [1, 'e'.charCodeAt(0), 1, 'm'.charCodeAt(0), 2, 3, 0, ...uleb(65536)];
   return Uint8Array.from([
     ...HEADER,
     ...section(1, [1, 0x60, 6, I32, I32, I32, I32, I32, I32, 0]),
-    ...section(2, [1, ...memoryImport]),
+    ...section(2, [1, ...memoryImport(true)]),
     ...section(3, [1, 0]),
     ...section(7, [1, 1, 'k'.charCodeAt(0), 0, 0]),
     ...section(10, [1, ...uleb(body.length), ...body]),
@@ -92,7 +102,6 @@ export function pairHistogramModule(nFeatures: number, features: readonly number
 
 type RawKernel = (bins: number, rows: number, gh: number, hist: number, start: number, end: number) => void;
 
-const modules = new Map<string, object | null>();
 const instances = new WeakMap<WasmMemory, Map<string, RawKernel>>();
 const jsKernels = new Map<string, JsPairKernel>();
 
@@ -149,19 +158,12 @@ function wasmKernel(memory: WasmMemory, key: string, nFeatures: number, list: nu
   let perMemory = instances.get(memory);
   const found = perMemory?.get(key);
   if (found) return found;
-  const wasm = wasmApi();
-  if (!wasm) return null;
-  let module = modules.get(key);
-  if (module === undefined) {
-    try {
-      module = new wasm.Module(pairHistogramModule(nFeatures, list));
-    } catch {
-      module = null;
-    }
-    modules.set(key, module);
-  }
-  if (!module) return null;
-  const k = (new wasm.Instance(module, { e: { m: memory } }).exports as { k: RawKernel }).k;
+  const k = instantiate<{ k: RawKernel }>(
+    () => pairHistogramModule(nFeatures, list),
+    memory,
+    `pair:${key}`,
+  )?.k;
+  if (!k) return null;
   if (!perMemory) {
     perMemory = new Map();
     instances.set(memory, perMemory);

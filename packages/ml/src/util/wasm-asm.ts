@@ -109,6 +109,41 @@ export function wasmApi(): WasmApi | null {
   return (globalThis as { WebAssembly?: WasmApi }).WebAssembly ?? null;
 }
 
+/**
+ * The import-section entry of the memory a kernel works in, imported as `e.m`: at least one page,
+ * or shared with at most 65,536 pages (the shared form needs a maximum).
+ */
+export function memoryImport(shared = false): number[] {
+  return [...name('e'), ...name('m'), 2, ...(shared ? [3, 0, ...uleb(65536)] : [0, 1])];
+}
+
+const compiled = new Map<string, object | null>();
+
+/**
+ * The exports of a kernel module instantiated over `memory` (imported as `e.m`; null for a
+ * module that imports nothing), or null when the runtime has no WebAssembly or refuses the
+ * module. With `key`, the module is compiled once per key on this thread.
+ */
+export function instantiate<T>(bytes: () => Uint8Array, memory: WasmMemory | null, key?: string): T | null {
+  const wasm = wasmApi();
+  if (!wasm) return null;
+  let module = key === undefined ? undefined : compiled.get(key);
+  if (module === undefined) {
+    try {
+      module = new wasm.Module(bytes());
+    } catch {
+      module = null;
+    }
+    if (key !== undefined) compiled.set(key, module);
+  }
+  if (!module) return null;
+  try {
+    return new wasm.Instance(module, memory ? { e: { m: memory } } : undefined).exports as T;
+  } catch {
+    return null;
+  }
+}
+
 /** A (non-shared) WebAssembly memory of at least `bytes`, or null when the runtime cannot give one. */
 export function wasmMemory(bytes: number): WasmMemory | null {
   const wasm = wasmApi();
