@@ -12,7 +12,7 @@ import { trainModel } from './train.js';
 describe('training.reference and training.outliers', () => {
   const data = generateCustomers({ rows: 8000, seed: 21 });
   const train = () =>
-    trainModel(data, CUSTOMER_SCHEMA, { algorithm: 'random-forest', forest: { trees: 5, maxDepth: 6 } });
+    trainModel(data, CUSTOMER_SCHEMA, { algorithm: 'random-forest', forest: { nTrees: 5, maxDepth: 6 } });
   let a: ChurnModel;
   let b: ChurnModel;
   beforeAll(async () => {
